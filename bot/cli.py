@@ -1,0 +1,48 @@
+"""The command line: parses arguments and hands each subcommand to its function."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from bot import __version__
+
+
+@dataclass(frozen=True, slots=True)
+class Subcommand:
+    """One `upstream-bot <name>` entry: how to add its arguments and what runs it."""
+
+    name: str
+    help: str
+    add_arguments: Callable[[argparse.ArgumentParser], None]
+    run: Callable[[argparse.Namespace], int]
+
+
+def build_subcommands() -> list[Subcommand]:
+    """The explicit list of subcommands; nothing registers itself on import."""
+    return []
+
+
+def build_parser(subcommands: Sequence[Subcommand]) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="upstream-bot",
+        description="Inventory downstream changes and get them upstream.",
+    )
+    parser.add_argument("--version", action="version", version=f"upstream-bot {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for command in subcommands:
+        command_parser = sub.add_parser(command.name, help=command.help, description=command.help)
+        command.add_arguments(command_parser)
+        command_parser.set_defaults(run=command.run)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser(build_subcommands())
+    args = parser.parse_args(argv)
+    if not hasattr(args, "run"):
+        parser.print_help(sys.stderr)
+        return 2
+    return int(args.run(args))

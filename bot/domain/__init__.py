@@ -1,0 +1,1 @@
+"""Pure logic: no network, database, clock or subprocess code below this package."""
