@@ -15,7 +15,5 @@ CORPUS = Path(os.environ.get("UPSTREAM_BOT_CORPUS", ROOT.parent / "shared" / "co
 def corpus() -> Path:
     """The shared real-data corpus; tests that need it skip when it is absent."""
     if not CORPUS.is_dir():
-        pytest.skip(
-            f"corpus not found at {CORPUS}: set UPSTREAM_BOT_CORPUS to ../shared/corpus"
-        )
+        pytest.skip(f"corpus not found at {CORPUS}: set UPSTREAM_BOT_CORPUS to ../shared/corpus")
     return CORPUS

@@ -11,9 +11,30 @@ ROOT = Path(__file__).resolve().parent.parent
 PURE_PACKAGES = ("domain", "ingest")
 
 FORBIDDEN_MODULES = {
-    "aiohttp", "aiosmtplib", "alembic", "asyncio", "github", "gitlab", "http", "os",
-    "psycopg", "random", "requests", "secrets", "shutil", "smtplib", "socket", "sqlalchemy",
-    "sqlite3", "ssl", "subprocess", "tempfile", "threading", "time", "urllib", "apscheduler",
+    "aiohttp",
+    "aiosmtplib",
+    "alembic",
+    "asyncio",
+    "github",
+    "gitlab",
+    "http",
+    "os",
+    "psycopg",
+    "random",
+    "requests",
+    "secrets",
+    "shutil",
+    "smtplib",
+    "socket",
+    "sqlalchemy",
+    "sqlite3",
+    "ssl",
+    "subprocess",
+    "tempfile",
+    "threading",
+    "time",
+    "urllib",
+    "apscheduler",
 }
 #: Only the pure path classes of pathlib may be used.
 ALLOWED_FROM_PATHLIB = {"PurePath", "PurePosixPath"}
@@ -57,15 +78,14 @@ def _violations(path: Path) -> list[str]:
             elif top in FORBIDDEN_MODULES:
                 found.append(f"line {node.lineno}: imports {name}")
             elif top == "bot" and not any(
-                name == allowed or name.startswith(allowed + ".") for allowed in ALLOWED_BOT_PACKAGES
+                name == allowed or name.startswith(allowed + ".")
+                for allowed in ALLOWED_BOT_PACKAGES
             ):
                 found.append(f"line {node.lineno}: imports {name} from an outer layer")
     return found
 
 
-@pytest.mark.parametrize(
-    "path", _pure_modules(), ids=lambda p: str(p.relative_to(ROOT))
-)
+@pytest.mark.parametrize("path", _pure_modules(), ids=lambda p: str(p.relative_to(ROOT)))
 def test_pure_layers_do_no_io(path: Path) -> None:
     assert _violations(path) == []
 
