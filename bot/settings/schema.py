@@ -1,0 +1,215 @@
+"""The shape of a deployment's settings: typed, frozen sections that the rest of the bot reads."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import time, timedelta
+from enum import StrEnum
+from pathlib import PurePosixPath
+
+from bot.domain.model import Target
+from bot.settings.secret import Secret
+
+
+class ForgeType(StrEnum):
+    """Which API a forge speaks (Forgejo speaks Gitea's)."""
+
+    GITEA = "gitea"
+    GITLAB = "gitlab"
+    PAGURE = "pagure"
+    GITHUB = "github"
+
+
+class ForgeRole(StrEnum):
+    """What the bot uses a forge for."""
+
+    DOWNSTREAM = "downstream"
+    AUTOPATCH = "autopatch"
+    TARGET = "target"
+    PROJECT = "project"
+
+
+class SmtpTls(StrEnum):
+    """How the SMTP connection is protected."""
+
+    NONE = "none"
+    STARTTLS = "starttls"
+    TLS = "tls"
+
+
+class Weekday(StrEnum):
+    """A day of the week, spelled out in English."""
+
+    MONDAY = "monday"
+    TUESDAY = "tuesday"
+    WEDNESDAY = "wednesday"
+    THURSDAY = "thursday"
+    FRIDAY = "friday"
+    SATURDAY = "saturday"
+    SUNDAY = "sunday"
+
+    @property
+    def number(self) -> int:
+        """0 for Monday as in `datetime.weekday()`."""
+        return list(Weekday).index(self)
+
+
+@dataclass(frozen=True, slots=True)
+class DistributionSettings:
+    """The downstream distribution: its name, its spec conventions and the bot's identity."""
+
+    name: str
+    release_suffix: str
+    guard_macro: str
+    branding_words: tuple[str, ...]
+    bot_username: str
+    marker_prefix: str
+
+
+@dataclass(frozen=True, slots=True)
+class DatabaseSettings:
+    """Where state lives; `url` is already resolved against `state_dir` for relative SQLite."""
+
+    url: Secret
+    state_dir: PurePosixPath
+
+
+@dataclass(frozen=True, slots=True)
+class ForgeSettings:
+    """One forge account the bot talks to, with its limits."""
+
+    name: str
+    type: ForgeType
+    role: ForgeRole
+    url: str
+    api_url: str
+    namespace: str | None
+    username: str
+    token: Secret | None
+    webhook_secret: Secret | None
+    concurrency: int
+    requests_per_hour: int
+    timeout: timedelta
+    page_size: int
+
+
+@dataclass(frozen=True, slots=True)
+class TargetSettings:
+    """Where a change can go upstream, and what a submission there needs."""
+
+    name: Target
+    forge: str
+    submit_branch: str
+    required_reference: re.Pattern[str] | None
+
+
+@dataclass(frozen=True, slots=True)
+class TargetBranch:
+    """The branch of one target that a downstream branch is compared with and submitted to."""
+
+    target: Target
+    branch: str
+
+
+@dataclass(frozen=True, slots=True)
+class BranchMapping:
+    """A downstream branch, the base it is imported from, and its branch in each target."""
+
+    downstream: str
+    base: str
+    targets: tuple[TargetBranch, ...]
+
+    def branch_for(self, target: Target) -> str | None:
+        """The target's branch for this downstream branch, or None when it has none."""
+        return next((item.branch for item in self.targets if item.target == target), None)
+
+
+@dataclass(frozen=True, slots=True)
+class ScanSettings:
+    """How often to scan and which packages; an empty `include` means every package."""
+
+    interval: timedelta
+    include: tuple[str, ...]
+    exclude: tuple[str, ...]
+
+    def wants(self, package: str) -> bool:
+        if package in self.exclude:
+            return False
+        return not self.include or package in self.include
+
+
+@dataclass(frozen=True, slots=True)
+class PolicySettings:
+    """How far the bot may act on its own, and how often it nudges people."""
+
+    dry_run: bool
+    grace_period: timedelta
+    reminder_cadence: timedelta
+    max_reminders_per_run: int
+    max_submissions_per_run: int
+    max_open_submissions_per_target: int
+    auto_submit: tuple[Target, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class DigestSettings:
+    """When the weekly digest goes out, to whom, and through which SMTP server."""
+
+    weekday: Weekday
+    time: time
+    timezone: str
+    from_address: str
+    project_list: str
+    smtp_host: str
+    smtp_port: int
+    smtp_tls: SmtpTls
+    smtp_username: str | None
+    smtp_password: Secret | None
+
+
+@dataclass(frozen=True, slots=True)
+class WebSettings:
+    """Where the web server listens and the address people reach it at."""
+
+    host: str
+    port: int
+    public_url: str
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """A whole, validated deployment configuration; `source` names the file it came from."""
+
+    source: str
+    distribution: DistributionSettings
+    database: DatabaseSettings
+    forges: tuple[ForgeSettings, ...]
+    targets: tuple[TargetSettings, ...]
+    branches: tuple[BranchMapping, ...]
+    scan: ScanSettings
+    policy: PolicySettings
+    digest: DigestSettings | None
+    web: WebSettings
+
+    def forge(self, name: str) -> ForgeSettings:
+        """The forge called `name`; raises KeyError for a name the configuration lacks."""
+        for forge in self.forges:
+            if forge.name == name:
+                return forge
+        raise KeyError(name)
+
+    @property
+    def downstream_forge(self) -> ForgeSettings:
+        """The forge that hosts the downstream dist-git (validation guarantees exactly one)."""
+        return next(forge for forge in self.forges if forge.role == ForgeRole.DOWNSTREAM)
+
+    @property
+    def autopatch_forge(self) -> ForgeSettings | None:
+        return next((f for f in self.forges if f.role == ForgeRole.AUTOPATCH), None)
+
+    def target(self, name: Target) -> TargetSettings | None:
+        return next((target for target in self.targets if target.name == name), None)
+
+    def branch(self, downstream: str) -> BranchMapping | None:
+        return next((b for b in self.branches if b.downstream == downstream), None)
