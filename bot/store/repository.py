@@ -1,0 +1,195 @@
+"""The store's front door: one transaction per call, and every failure a ``StoreError``.
+
+Methods mirror the session-level functions in ``inventory``, ``targets``, ``operations``
+and ``reporting``; those take a ``Session`` for callers that need several writes in one
+transaction. Time comes in as ``now``: nothing here reads a clock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.exc import StatementError
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.domain.model import Status, Target
+from bot.store import inventory, operations, reporting, targets
+from bot.store.errors import StoreError, database_error
+from bot.store.records import (
+    ActionRecord,
+    ActionState,
+    BranchRecord,
+    ChangeRecord,
+    DigestState,
+    InboxEvent,
+    PackageRecord,
+    RecordResult,
+    ScanStatus,
+    SnapshotCounts,
+    StoredAction,
+    StoredChange,
+    StoredSnapshot,
+    TargetState,
+    Transition,
+)
+
+
+class Store:
+    """Reads and writes the bot's state through short transactions."""
+
+    def __init__(self, sessions: sessionmaker[Session]) -> None:
+        self._sessions = sessions
+        bind = sessions.kw.get("bind")
+        self._url = getattr(bind, "url", "the database")
+
+    @contextmanager
+    def _transaction(self, doing: str) -> Iterator[Session]:
+        try:
+            with self._sessions.begin() as session:
+                yield session
+        except StatementError as exc:
+            # Our own checks inside column types surface wrapped by SQLAlchemy.
+            if isinstance(exc.orig, StoreError):
+                raise exc.orig from None
+            raise database_error(exc, self._url, doing=doing) from None
+
+    # Inventory
+
+    def upsert_package(self, record: PackageRecord, *, now: datetime) -> bool:
+        with self._transaction(f"storing package {record.name} in") as session:
+            return inventory.upsert_package(session, record, now=now)
+
+    def get_package(self, name: str) -> PackageRecord | None:
+        with self._transaction(f"reading package {name} from") as session:
+            return inventory.get_package(session, name)
+
+    def upsert_branch(self, record: BranchRecord, *, now: datetime) -> bool:
+        with self._transaction(f"storing branch {record.package}/{record.name} in") as session:
+            return inventory.upsert_branch(session, record, now=now)
+
+    def get_branch(self, package: str, name: str) -> BranchRecord | None:
+        with self._transaction(f"reading branch {package}/{name} from") as session:
+            return inventory.get_branch(session, package, name)
+
+    def record_changes(
+        self, package: str, branch: str, changes: Iterable[ChangeRecord], *, now: datetime
+    ) -> RecordResult:
+        with self._transaction(f"recording changes of {package}/{branch} in") as session:
+            return inventory.record_changes(session, package, branch, changes, now=now)
+
+    def list_changes(
+        self, package: str, branch: str, *, include_gone: bool = False
+    ) -> list[StoredChange]:
+        with self._transaction(f"reading changes of {package}/{branch} from") as session:
+            return inventory.list_changes(session, package, branch, include_gone=include_gone)
+
+    # Upstream status
+
+    def set_target_status(
+        self,
+        change_id: str,
+        target: Target,
+        status: Status,
+        *,
+        reason: str | None,
+        evidence: Mapping[str, Any] | None,
+        now: datetime,
+        actor: str,
+        url: str | None = None,
+        until: datetime | None = None,
+    ) -> bool:
+        with self._transaction(f"setting status of {change_id}/{target} in") as session:
+            return targets.set_target_status(
+                session, change_id, target, status, reason=reason, evidence=evidence,
+                now=now, actor=actor, url=url, until=until,
+            )
+
+    def get_target_status(self, change_id: str, target: Target) -> TargetState | None:
+        with self._transaction(f"reading status of {change_id}/{target} from") as session:
+            return targets.get_target_status(session, change_id, target)
+
+    def status_history(self, change_id: str, target: Target) -> list[Transition]:
+        with self._transaction(f"reading history of {change_id}/{target} from") as session:
+            return targets.status_history(session, change_id, target)
+
+    # Actions, inbox, digests
+
+    def record_action(self, action: ActionRecord, *, now: datetime) -> bool:
+        with self._transaction(f"logging action {action.key} in") as session:
+            return operations.record_action(session, action, now=now)
+
+    def finish_action(
+        self,
+        key: str,
+        *,
+        state: ActionState,
+        now: datetime,
+        url: str | None = None,
+        result: Mapping[str, Any] | None = None,
+        reason: str | None = None,
+    ) -> None:
+        with self._transaction(f"finishing action {key} in") as session:
+            operations.finish_action(
+                session, key, state=state, now=now, url=url, result=result, reason=reason
+            )
+
+    def get_action(self, key: str) -> StoredAction | None:
+        with self._transaction(f"reading action {key} from") as session:
+            return operations.get_action(session, key)
+
+    def enqueue_inbox(self, event: InboxEvent, *, now: datetime) -> bool:
+        with self._transaction(f"queueing event {event.event_key} in") as session:
+            return operations.enqueue_inbox(session, event, now=now)
+
+    def claim_digest(self, week: str, recipient: str, *, now: datetime) -> bool:
+        with self._transaction(f"claiming digest {week} for {recipient} in") as session:
+            return operations.claim_digest(session, week, recipient, now=now)
+
+    def finish_digest(
+        self,
+        week: str,
+        recipient: str,
+        *,
+        state: DigestState,
+        now: datetime,
+        message_id: str | None = None,
+    ) -> None:
+        with self._transaction(f"finishing digest {week} for {recipient} in") as session:
+            operations.finish_digest(
+                session, week, recipient, state=state, now=now, message_id=message_id
+            )
+
+    # Trends
+
+    def start_scan_run(self, *, now: datetime) -> int:
+        with self._transaction("starting a scan run in") as session:
+            return reporting.start_scan_run(session, now=now)
+
+    def finish_scan_run(
+        self,
+        run_id: int,
+        *,
+        status: ScanStatus,
+        now: datetime,
+        packages_scanned: int,
+        changes_seen: int,
+        error: str | None = None,
+    ) -> None:
+        with self._transaction(f"finishing scan run {run_id} in") as session:
+            reporting.finish_scan_run(
+                session, run_id, status=status, now=now, packages_scanned=packages_scanned,
+                changes_seen=changes_seen, error=error,
+            )
+
+    def add_snapshot(
+        self, snapshot: SnapshotCounts, *, now: datetime, scan_run_id: int | None = None
+    ) -> int:
+        with self._transaction("adding a snapshot to") as session:
+            return reporting.add_snapshot(session, snapshot, now=now, scan_run_id=scan_run_id)
+
+    def latest_snapshots(self, n: int) -> list[StoredSnapshot]:
+        with self._transaction("reading snapshots from") as session:
+            return reporting.latest_snapshots(session, n)
