@@ -8,6 +8,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from bot import __version__
+from bot.commands import analyze
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,7 +23,14 @@ class Subcommand:
 
 def build_subcommands() -> list[Subcommand]:
     """The explicit list of subcommands; nothing registers itself on import."""
-    return []
+    return [
+        Subcommand(
+            "analyze",
+            "List the changes a downstream dist-git tree makes to its base.",
+            analyze.add_arguments,
+            analyze.run,
+        ),
+    ]
 
 
 def build_parser(subcommands: Sequence[Subcommand]) -> argparse.ArgumentParser:

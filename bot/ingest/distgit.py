@@ -38,8 +38,8 @@ class DistGit:
     files: Mapping[str, bytes]
     #: file name -> path in the tree, for messages
     paths: Mapping[str, str]
-    #: sources kept in the lookaside cache (`sources` / `.<pkg>.metadata`), by file name
-    lookaside: frozenset[str]
+    #: sources kept in the lookaside cache (`sources` / `.<pkg>.metadata`): file name -> hash
+    lookaside: Mapping[str, str]
     warnings: tuple[str, ...] = field(default=())
 
     @property
@@ -84,7 +84,7 @@ def read_distgit(tree: Tree, *, where: str = "", package: str | None = None) -> 
         spec = parse_spec(text, path=spec_path, includes=includes)
     except SpecError as error:
         raise DistGitError(f"{label}/{error}") from None
-    lookaside = _lookaside(tree, spec_path)
+    lookaside = _lookaside(tree)
     return DistGit(
         layout=layout,
         spec_path=spec_path,
@@ -123,15 +123,19 @@ def _find_spec(tree: Tree, label: str, package: str | None) -> tuple[Layout, str
     )
 
 
-def _lookaside(tree: Tree, spec_path: str) -> frozenset[str]:
-    package = spec_path.rsplit("/", 1)[-1].removesuffix(".spec")
-    names: set[str] = set()
-    for path in ("sources", f".{package}.metadata"):
+def _lookaside(tree: Tree) -> dict[str, str]:
+    names: dict[str, str] = {}
+    # `.<package>.metadata`, named after the repository, which need not match the spec
+    listings = [
+        "sources",
+        *sorted(p for p in tree if p.startswith(".") and p.endswith(".metadata")),
+    ]
+    for path in listings:
         data = tree.get(path)
-        if data is None:
+        if data is None or "/" in path:
             continue
         for line in data.decode("utf-8", "replace").splitlines():
             match = _SOURCES_LINE.match(line.strip()) or _OLD_SOURCES_LINE.match(line.strip())
             if match:
-                names.add(match.group("name").rsplit("/", 1)[-1])
-    return frozenset(names)
+                names[match.group("name").rsplit("/", 1)[-1]] = match.group("hash").lower()
+    return names

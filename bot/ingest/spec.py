@@ -88,6 +88,8 @@ class Spec:
     tags: tuple[Tag, ...]
     applications: tuple[Application, ...]
     release: Release | None
+    #: every `Release:` line of the spec itself (subpackages may have their own)
+    releases: tuple[Release, ...]
     changelog: tuple[ChangelogEntry, ...]
     changelog_line: int | None
     sections: tuple[tuple[str, int], ...]  # (section header, 1-based line)
@@ -128,7 +130,7 @@ class _Parser:
         self.applications: list[Application] = []
         self.sections: list[tuple[str, int]] = []
         self.warnings: list[str] = []
-        self.release: Release | None = None
+        self.releases: list[Release] = []
         self.changelog_line: int | None = None
         self.next_number = {"patch": 0, "source": 0}
         self.included: set[str] = set()
@@ -136,8 +138,14 @@ class _Parser:
     def run(self, text: str, file: str) -> None:
         stack: list[list[Condition]] = []
         in_changelog = False
+        in_macro_body = False
         for number, raw in enumerate(text.splitlines(), start=1):
             line = raw.rstrip()
+            # The body of a multi-line %define/%global is macro text, not spec lines: its
+            # %if and tags only mean something where the macro is expanded.
+            if in_macro_body or (_DEFINE.match(line) and line.endswith("\\")):
+                in_macro_body = line.endswith("\\")
+                continue
             in_main = file == self.path
             section = _SECTION.match(line)
             if section and in_main:
@@ -193,8 +201,8 @@ class _Parser:
         if simple:
             key = simple.group(1).lower()
             self.macros.define(key, simple.group(2), only_if_new=bool(conditions))
-            if key == "release" and file == self.path and self.release is None:
-                self.release = _release(simple.group(2), number)
+            if key == "release" and file == self.path:
+                self.releases.append(_release(simple.group(2), number))
             return
         tag = _TAG.match(line)
         if tag:
@@ -245,7 +253,8 @@ class _Parser:
             lines=tuple(text.splitlines()),
             tags=tuple(self.tags),
             applications=tuple(self.applications),
-            release=self.release,
+            release=self.releases[0] if self.releases else None,
+            releases=tuple(self.releases),
             changelog=_changelog(text, self.changelog_line),
             changelog_line=self.changelog_line,
             sections=tuple(self.sections),

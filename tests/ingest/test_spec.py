@@ -169,3 +169,16 @@ def test_unbalanced_conditionals_warn(text: str, warning: str) -> None:
 def test_nul_bytes_are_an_error() -> None:
     with pytest.raises(SpecError, match=r"x.spec: not a spec file"):
         parse_spec("Name: x\x00\x01", path="x.spec")
+
+
+def test_multi_line_macro_bodies_are_not_spec_lines() -> None:
+    text = (
+        "%define grub_modules()\t\\\n"
+        "%{expand:%if 0%{?with_efi}\t\\\n"
+        "Patch9: not-a-tag.patch\t\\\n"
+        "%endif}\n"
+        "Patch1: real.patch\n"
+    )
+    spec = parse_spec(text, path="x.spec")
+    assert [t.filename for t in spec.patches()] == ["real.patch"]
+    assert spec.warnings == ()

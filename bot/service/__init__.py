@@ -1,0 +1,1 @@
+"""The imperative shell: reads files, talks to forges and the store, runs jobs."""
