@@ -10,20 +10,16 @@ from typing import Any
 
 from bot.domain.model import Target
 from bot.settings.schema import (
-    BranchMapping,
     ForgeRole,
     ForgeSettings,
     ForgeType,
-    TargetBranch,
     TargetSettings,
 )
 from bot.settings.sections import read_secret
+from bot.settings.table import Table
 from bot.settings.values import (
-    MISSING,
     Invalid,
-    Table,
     choice,
-    describe,
     duration,
     env_name,
     integer,
@@ -48,7 +44,6 @@ _API_PATH = {
 }
 _NAME = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
 _NAMESPACE = re.compile(r"[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*")
-_BRANCH = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._/-]*")
 _SUBMIT_FIELDS = ("package", "change", "target_branch")
 #: Which role the forge of each target must have.
 _TARGET_ROLE = {
@@ -199,7 +194,7 @@ def _parse_target(
         required_reference=table.optional("required_reference", _regex),
     )
     table.finish()
-    if forge is None:
+    if forge is None or not forges:
         return settings
     if forge not in forges:
         close = suggest(forge, sorted(forges))
@@ -254,63 +249,3 @@ def _regex(value: Any) -> re.Pattern[str]:
             f"{quote(pattern)} is not a regular expression ({error.msg})",
             r'write a Python regular expression, e.g. "Resolves: RHEL-[0-9]+"',
         ) from None
-
-
-def parse_branches(top: Table, *, targets: Mapping[Target, TargetSettings]) -> list[BranchMapping]:
-    """The [[branches]] list; each names only targets that [targets] defines."""
-    value = top.raw("branches")
-    fix = 'add one [[branches]] table per downstream branch, with downstream = "a9", base = "c9"'
-    if value is MISSING:
-        top.problem("branches", "is missing", fix)
-        return []
-    if not isinstance(value, list) or not value or not all(isinstance(v, Mapping) for v in value):
-        top.problem("branches", f"expected an array of tables, got {describe(value)}", fix)
-        return []
-    mappings = [
-        _parse_branch(
-            Table(item, path=f"branches[{index}]", problems=top.problems), targets=targets
-        )
-        for index, item in enumerate(value)
-    ]
-    seen: set[str] = set()
-    for index, mapping in enumerate(mappings):
-        if mapping.downstream is not None and mapping.downstream in seen:
-            top.problems.add(
-                f"branches[{index}].downstream",
-                f"branch {quote(mapping.downstream)} is mapped twice",
-                "keep one [[branches]] entry per downstream branch",
-            )
-        seen.add(mapping.downstream)
-    return mappings
-
-
-def _parse_branch(table: Table, *, targets: Mapping[Target, TargetSettings]) -> BranchMapping:
-    branch = text(example='"a9"', pattern=_BRANCH, expected="a branch name")
-    downstream = table.require("downstream", branch, example='"a9"')
-    base = table.require("base", branch, example='"c9"')
-    inner = table.table(
-        "targets", example='targets = { centos-stream = "c9s", fedora = "rawhide" }'
-    )
-    table.finish()
-    if inner is None:
-        return BranchMapping(downstream=downstream, base=base, targets=())
-    found = []
-    for name, value in inner.data.items():
-        target_branch = inner.convert(name, value, branch)
-        try:
-            target = choice(Target)(name)
-        except Invalid as error:
-            inner.problem(name, f"unknown target {quote(name)}", error.fix)
-            continue
-        if target is Target.PROJECT:
-            inner.problem(
-                name,
-                "the project target has no distribution branch",
-                "remove it; each project's own default branch is used",
-            )
-        elif target not in targets:
-            inner.problem(
-                name, f"target {target} is not defined", f"add [targets.{target}] or remove it here"
-            )
-        found.append(TargetBranch(target=target, branch=target_branch))
-    return BranchMapping(downstream=downstream, base=base, targets=tuple(found))

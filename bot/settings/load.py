@@ -65,6 +65,8 @@ def load_settings(path: str | os.PathLike[str], *, environ: Mapping[str, str]) -
     except SettingsError as error:
         lines = key_lines(text)
         located = [replace(p, line=line_of(p.key, lines)) for p in error.problems]
+        # in file order, as an editor walks through them; problems without a line go last
+        located.sort(key=lambda p: (p.line is None, p.line or 0))
         raise SettingsError(located) from None
 
 

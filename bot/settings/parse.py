@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from typing import Any
 
+from bot.settings.branches import parse_branches
 from bot.settings.errors import Problems
-from bot.settings.forges import parse_branches, parse_forges, parse_targets
-from bot.settings.schema import ForgeRole, ForgeSettings, Settings
+from bot.settings.forges import parse_forges, parse_targets
+from bot.settings.schema import ForgeRole, ForgeSettings, ForgeType, Settings
 from bot.settings.sections import (
     DATABASE_URL_ENV,
     parse_database,
@@ -17,7 +18,8 @@ from bot.settings.sections import (
     parse_scan,
     parse_web,
 )
-from bot.settings.values import Table, is_secret_key, quote
+from bot.settings.table import Table
+from bot.settings.values import is_secret_key, quote
 
 
 def parse_settings(
@@ -115,7 +117,8 @@ def _secret_fix(path: str, root: Mapping[str, Any]) -> str:
     if parts[0] == "forges" and len(parts) >= 3:
         forge = root.get("forges", {}).get(parts[1], {})
         kind = forge.get("type") if isinstance(forge, Mapping) else None
-        word = (kind if isinstance(kind, str) and kind.isalpha() else parts[1]).upper()
+        known = kind in tuple(ForgeType)
+        word = (kind if known and isinstance(kind, str) else parts[1]).upper()
         word = word.replace("-", "_")
         variable = f"UPSTREAM_BOT_{word}_{'WEBHOOK_SECRET' if hook else 'TOKEN'}"
         setting = "webhook_secret_env" if hook else "token_env"

@@ -9,6 +9,7 @@ from pathlib import PurePosixPath
 from urllib.parse import urlsplit
 
 from bot.domain.model import Target
+from bot.settings.errors import Problems
 from bot.settings.schema import (
     DatabaseSettings,
     DigestSettings,
@@ -20,8 +21,8 @@ from bot.settings.schema import (
     Weekday,
 )
 from bot.settings.secret import Secret
+from bot.settings.table import Table
 from bot.settings.values import (
-    Table,
     boolean,
     choice,
     clock_time,
@@ -60,9 +61,11 @@ def _section(top: Table, name: str) -> Table:
 
 
 def parse_distribution(top: Table) -> DistributionSettings:
+    table = _section(top, "distribution")
     if not top.has("distribution"):
         top.problem("distribution", "is missing", 'add a [distribution] table with name = "..."')
-    table = _section(top, "distribution")
+        # one problem for the missing table, not one more for each key it lacks
+        table = Table(_NO_TABLE, path="distribution", problems=Problems(top.problems.source))
     words = strings(text(example='"AlmaLinux"'), example='["AlmaLinux", "Red Hat"]')
     settings = DistributionSettings(
         name=table.require("name", text(example='"AlmaLinux"'), example='"AlmaLinux"'),
