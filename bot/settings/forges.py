@@ -1,4 +1,4 @@
-"""The forge sections: [forges.<name>], [targets.<name>] and [[branches]], and how they refer."""
+"""The [forges.<name>] and [targets.<name>] sections, and which forge each target may use."""
 
 from __future__ import annotations
 
@@ -44,6 +44,7 @@ _API_PATH = {
 }
 _NAME = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
 _NAMESPACE = re.compile(r"[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*")
+_URL_PATH = re.compile(r"(/[A-Za-z0-9._~-]+)+/?")
 _SUBMIT_FIELDS = ("package", "change", "target_branch")
 #: Which role the forge of each target must have.
 _TARGET_ROLE = {
@@ -128,6 +129,10 @@ def _api_url(table: Table, kind: ForgeType | None, base: str | None) -> str:
     """`api_url` as written (absolute, or a path on `url`), else the type's usual API root."""
     value = table.raw("api_url")
     if isinstance(value, str) and value.startswith("/"):
+        if _URL_PATH.fullmatch(value) is None:
+            table.problem(
+                "api_url", f"{quote(value)} is not a URL path", 'write "/api/v1" or a full URL'
+            )
         return f"{base}{value.rstrip('/')}"
     if table.has("api_url"):
         return table.get(

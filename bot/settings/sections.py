@@ -117,7 +117,7 @@ def _database_url(table: Table, value: str, *, state_dir: PurePosixPath, env: bo
     scheme, separator, rest = value.partition("://")
     if not separator or _DATABASE_SCHEME.fullmatch(scheme) is None:
         # a URL from the environment may hold a password: never echo it
-        shown = f"${DATABASE_URL_ENV}" if env else quote(value)
+        shown = f"${DATABASE_URL_ENV}" if env else quote(_redact(value))
         table.problem(
             "url", f"{shown} is not a SQLite or PostgreSQL URL", f"use {_DATABASE_EXAMPLE}"
         )
@@ -127,10 +127,7 @@ def _database_url(table: Table, value: str, *, state_dir: PurePosixPath, env: bo
         if path and path != ":memory:" and not path.startswith("/"):
             value = f"{scheme}:///{state_dir / path}"
         return Secret(value, env=origin, shown=value)
-    try:
-        password = urlsplit(value).password
-    except ValueError:
-        password = None
+    password = _password(value)
     if password and not env:
         table.problem(
             "url",
@@ -138,8 +135,19 @@ def _database_url(table: Table, value: str, *, state_dir: PurePosixPath, env: bo
             f"remove url from the file and set {DATABASE_URL_ENV} in the environment; "
             "passwords never go in config files",
         )
-    shown = value.replace(f":{password}@", ":***@", 1) if password else value
-    return Secret(value, env=origin, shown=shown)
+    return Secret(value, env=origin, shown=_redact(value))
+
+
+def _password(value: str) -> str | None:
+    try:
+        return urlsplit(value).password
+    except ValueError:
+        return None
+
+
+def _redact(value: str) -> str:
+    password = _password(value)
+    return value.replace(f":{password}@", ":***@", 1) if password else value
 
 
 def parse_scan(top: Table) -> ScanSettings:

@@ -139,6 +139,8 @@ MISTAKES = [
     pytest.param({"forges.Mirror": {"type": "pagure", "role": "target",
                                     "url": "https://m.example.org", "namespace": "rpms"}},
                  "forges.Mirror", "is not a forge name", "lower-case words", id="forge-name"),
+    pytest.param({"forges.fedora.api_url": "/api 0"}, "forges.fedora.api_url",
+                 '"/api 0" is not a URL path', '"/api/v1"', id="api-path"),
     pytest.param({"database.url": "mysql://db/bot"}, "database.url",
                  "is not a SQLite or PostgreSQL URL", "sqlite:///", id="database-scheme"),
     pytest.param({"targets.fedora.submit_branch": "bot/{package}"}, "targets.fedora.submit_branch",
@@ -270,6 +272,7 @@ def test_a_secret_inside_an_unknown_table_is_reported_as_a_secret_too():
         ("forges.downstream.token", "s3cr3t-literal", "literal-token"),
         ("forges.downstream.token_env", "s3cr3t-literal", "pasted-token"),
         ("database.url", "postgresql://bot:s3cr3t-literal@db/bot", "db-password"),
+        ("database.url", "mysql://bot:s3cr3t-literal@db/bot", "bad-db-url-with-password"),
         ("forges.fedora.url", "https://bot:s3cr3t-literal@src.example.org", "url-password"),
     ]],
 )
