@@ -259,10 +259,11 @@ def _body_fields(lines: list[str], start: int) -> tuple[list[_Field], list[tuple
     return fields, free
 
 
-def _yocto_word(value: str) -> tuple[DeclaredStatus, str] | None:
+def _yocto_word(value: str) -> tuple[str, str] | None:
+    """The normalized status word of an Upstream-Status value and the text after it."""
     match = _YOCTO_VALUE.match(value.strip())
     word = _key(match[1]) if match else ""
-    return (_YOCTO_WORDS[word], match[2]) if match and word in _YOCTO_WORDS else None
+    return (word, match[2]) if match and word in _YOCTO_WORDS else None
 
 
 def _qualifier(rest: str) -> str | None:
@@ -281,11 +282,12 @@ def _declare(field: _Field, warn: _Warn) -> _Declaration | None:
     reason: str | None = None
     if field.key == "upstream-status":
         found = _yocto_word(value)
-        status, reason = (found[0], _qualifier(found[1])) if found else (S.UNKNOWN, None)
+        status = _YOCTO_WORDS[found[0]] if found else S.UNKNOWN
+        reason = _qualifier(found[1]) if found else None
         if found is None:
             warn(field.line, f"unknown Upstream-Status value {value!r}: expected Pending, "
                  "Submitted, Accepted, Backport, Denied, Inappropriate or Inactive-Upstream")
-        elif _key(value.split()[0]) not in _YOCTO_STANDARD:
+        elif found[0] not in _YOCTO_STANDARD:
             warn(field.line, f"non-standard Upstream-Status {value!r} read as {status}")
         elif status is S.INAPPROPRIATE and reason is None:
             warn(field.line, "Upstream-Status: Inappropriate gives no [reason]")

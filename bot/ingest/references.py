@@ -59,9 +59,9 @@ _UPSTREAM_COMMIT = re.compile(
     r"\bupstream\s+commit:?\s+" + _SHA + r"|^\s*commit\s+([0-9a-fA-F]{40})\s+upstream\b",
     re.IGNORECASE,
 )
+# DEP-3's "commit:<id>" (Origin, Applied-Upstream) and SUSE's "Git-commit: <id>".
 _COMMIT_PREFIX = re.compile(r"\bcommit:\s*" + _SHA, re.IGNORECASE)
 _FIXES_SHA = re.compile(r"^\s*Fixes:\s*([0-9a-fA-F]{8,40})\b", re.IGNORECASE)
-_BARE_SHA = re.compile(r"^\s*([0-9a-fA-F]{7,40})\b")
 
 _CVE = re.compile(r"\bCVE-(\d{4})-(\d{4,})\b", re.IGNORECASE)
 # Three digits at least: "RHEL-8" and "RHEL-10" name releases, not Jira issues.
@@ -148,8 +148,6 @@ def _commit_phrases(line: str, *, source: str) -> list[Reference]:
     )
     if match := _FIXES_SHA.match(line):
         found.append(Reference(RefKind.COMMIT, match.group(1).lower(), "Fixes"))
-    if source == "Git-commit" and (match := _BARE_SHA.match(line)):
-        found.append(Reference(RefKind.COMMIT, match.group(1).lower(), source))
     return found
 
 

@@ -121,6 +121,22 @@ def test_declared_status_in_a_mbox_body(text: str, status: S, reason: str | None
     assert header.reason == reason
 
 
+#: The STATUS_CASES that must warn; every other spelling and combination reads cleanly.
+WARNING_CASES = {
+    "yocto-unknown-value", "yocto-backported-synonym", "suse-unknown", "yocto-beats-cherry-pick",
+    "yocto-beats-suse", "known-beats-unknown",
+}
+
+
+@pytest.mark.parametrize(
+    ("case_id", "text"),
+    [case[:2] for case in STATUS_CASES],
+    ids=[case[0] for case in STATUS_CASES],
+)
+def test_which_declarations_warn(case_id: str, text: str) -> None:
+    assert bool(parse_patch_header(mbox(text)).warnings) is (case_id in WARNING_CASES)
+
+
 @pytest.mark.parametrize(
     ("text", "status"),
     [case[1:3] for case in STATUS_CASES],
