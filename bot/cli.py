@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from bot import __version__
-from bot.commands import analyze
+from bot.commands import analyze, inspect
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +29,12 @@ def build_subcommands() -> list[Subcommand]:
             "List the changes a downstream dist-git tree makes to its base.",
             analyze.add_arguments,
             analyze.run,
+        ),
+        Subcommand(
+            "inspect",
+            "Show the patch id, declared upstream status and references of patch files.",
+            inspect.add_arguments,
+            inspect.run,
         ),
     ]
 

@@ -42,7 +42,7 @@ class Classification:
 
 
 _SIGNING = re.compile(
-    r"secure ?boot|\bsb_key\b|%pesign|\bpesign\b|\bsbat\b|\.cer\b|\.crt\b|sig-key|signing key|"
+    r"secure ?boot|\bsb_key\b|%pesign\b|\bsbat\b|\.cer\b|\.crt\b|sig-key|signing key|"
     r"\bsigning\b|efi_vendor|\bcert(?:ificate)?s?\b",
     re.I,
 )
@@ -87,10 +87,10 @@ def _kind(f: Features, rules: ClassifierRules) -> tuple[Kind, list[str]]:
     removed_text = "\n".join(f.removed)
     if f.bookkeeping:
         return Kind.BOOKKEEPING, [f.bookkeeping]
-    if found := _SIGNING.search(f"{name_and_subject}\n{changed_text}"):
-        return Kind.SIGNING, [f"mentions {found.group(0)!r} (Secure Boot / signing)"]
     if found := _ARCH.search(f"{name_and_subject}\n{changed_text}"):
         return Kind.ARCH_ENABLEMENT, [f"mentions {found.group(0)!r} (architecture enablement)"]
+    if found := _SIGNING.search(f"{name_and_subject}\n{changed_text}"):
+        return Kind.SIGNING, [f"mentions {found.group(0)!r} (Secure Boot / signing)"]
     if f.cves or (found := _SECURITY.search(name_and_subject)):
         what = ", ".join(f.cves) if f.cves else found.group(0)
         return Kind.SECURITY, [f"references {what}"]

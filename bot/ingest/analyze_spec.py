@@ -8,7 +8,7 @@ from bot.domain.change import Change, change_id, normalize_lines
 from bot.domain.classify import ClassifierRules, Features, classify
 from bot.domain.model import ChangeType, DeclaredStatus, Operation
 from bot.ingest.distgit import DistGit
-from bot.ingest.spec import Spec
+from bot.ingest.spec import Spec, is_section_header
 from bot.ingest.spec_conditions import directive_of
 from bot.ingest.spec_diff import Edit, edits
 
@@ -30,7 +30,7 @@ def spec_edit_changes(
     skip_old = set(explained_old) | _release_line(old)
     skip_new = set(explained_new) | _release_line(new)
     counts: dict[str, int] = {}
-    for edit in edits(_body(old), _body(new)):
+    for edit in edits(_body(old), _body(new), barrier=is_section_header):
         kept = _substantive(edit, skip_old, skip_new)
         if kept is None:
             continue

@@ -18,6 +18,10 @@ _SOURCES_LINE = re.compile(
 _OLD_SOURCES_LINE = re.compile(r"^(?P<hash>[0-9a-fA-F]{32,128})\s+(?P<name>\S+)\s*$")
 
 
+#: lookaside listings name no algorithm in the old format; the digest length tells it
+_ALGORITHMS = {32: "md5", 40: "sha1", 64: "sha256", 128: "sha512"}
+
+
 class Layout(StrEnum):
     FLAT = "flat"  # CentOS Stream / Fedora / AlmaLinux 10: <pkg>.spec and patches at the top
     SPECS_SOURCES = "specs-sources"  # AlmaLinux 8/9: SPECS/<pkg>.spec, SOURCES/, .<pkg>.metadata
@@ -38,7 +42,8 @@ class DistGit:
     files: Mapping[str, bytes]
     #: file name -> path in the tree, for messages
     paths: Mapping[str, str]
-    #: sources kept in the lookaside cache (`sources` / `.<pkg>.metadata`): file name -> hash
+    #: sources kept in the lookaside cache (`sources` / `.<pkg>.metadata`):
+    #: file name -> "<algorithm>:<hex digest>"
     lookaside: Mapping[str, str]
     warnings: tuple[str, ...] = field(default=())
 
@@ -137,5 +142,7 @@ def _lookaside(tree: Tree) -> dict[str, str]:
         for line in data.decode("utf-8", "replace").splitlines():
             match = _SOURCES_LINE.match(line.strip()) or _OLD_SOURCES_LINE.match(line.strip())
             if match:
-                names[match.group("name").rsplit("/", 1)[-1]] = match.group("hash").lower()
+                digest = match.group("hash").lower()
+                algorithm = _ALGORITHMS.get(len(digest), "unknown")
+                names[match.group("name").rsplit("/", 1)[-1]] = f"{algorithm}:{digest}"
     return names

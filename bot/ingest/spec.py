@@ -263,6 +263,11 @@ class _Parser:
         )
 
 
+def is_section_header(line: str) -> bool:
+    """Whether a spec line starts a section (`%prep`, `%files devel`, ...)."""
+    return _SECTION.match(line) is not None
+
+
 def _release(value: str, number: int) -> Release:
     suffix = value.split(_DIST, 1)[1] if _DIST in value else None
     return Release(line=number, raw=value, suffix=suffix)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+from collections.abc import Callable
 from dataclasses import dataclass
 
 #: Edits at most this many unchanged lines apart belong to one hunk.
@@ -23,8 +24,18 @@ class Edit:
         return "\n".join((header, *(f"-{x}" for x in self.removed), *(f"+{x}" for x in self.added)))
 
 
-def edits(old: list[str], new: list[str], *, merge_gap: int = MERGE_GAP) -> list[Edit]:
-    """The edits turning `old` into `new`, with close edits merged into one."""
+def edits(
+    old: list[str],
+    new: list[str],
+    *,
+    merge_gap: int = MERGE_GAP,
+    barrier: Callable[[str], bool] | None = None,
+) -> list[Edit]:
+    """The edits turning `old` into `new`, with close edits merged into one.
+
+    Edits are never merged across an unchanged line for which `barrier` is true (a spec
+    section header, say), so an edit in one section never swallows one in the next.
+    """
     matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
     groups: list[list[tuple[int, int, int, int]]] = []
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
@@ -32,7 +43,9 @@ def edits(old: list[str], new: list[str], *, merge_gap: int = MERGE_GAP) -> list
             continue
         if groups:
             last = groups[-1][-1]
-            if i1 - last[1] <= merge_gap and j1 - last[3] <= merge_gap:
+            between = old[last[1] : i1]
+            blocked = barrier is not None and any(barrier(line) for line in between)
+            if i1 - last[1] <= merge_gap and j1 - last[3] <= merge_gap and not blocked:
                 groups[-1].append((i1, i2, j1, j2))
                 continue
         groups.append([(i1, i2, j1, j2)])
