@@ -14,7 +14,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bot.domain.patch_id import LineTag, Segment, scan, scan_hunk_header, split_lines
+from bot.domain.patch_id import GIT_SPACE, LineTag, scan, scan_hunk_header, split_lines
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,13 +66,22 @@ def _strip_component(path: bytes) -> bytes:
     return path.split(b"/", 1)[1] if b"/" in path.lstrip(b"/") else path.lstrip(b"/")
 
 
-def _read_hunks(lines: list[bytes], i: int) -> tuple[list[bytes], bool, bool, int]:
+def _starts_file(lines: list[bytes], i: int) -> bool:
+    return (
+        lines[i].startswith(b"--- ")
+        and i + 2 < len(lines)
+        and lines[i + 1].startswith(b"+++ ")
+        and lines[i + 2].startswith(b"@@ -")
+    )
+
+
+def _read_hunks(lines: list[bytes], i: int) -> tuple[list[bytes], list[bytes], int]:
     """Hunks from lines[i], re-headed with the counts they really have.
 
-    Returns them, whether the file is created / deleted (its only hunk starts at -0,0 /
-    +0,0), and the index of the first line after them. Hunk headers are not hashed, so
-    honest counts change no id; they keep a short or miscounted hunk from eating the
-    next file. A blank line inside a hunk is a context line whose space was stripped.
+    Returns them, their original headers, and the index of the line after them. Hunk
+    headers are not hashed, so honest counts change no id; they keep a short or
+    miscounted hunk from eating the next file (so does a `---`/`+++`/`@@` triple, read
+    as the next file's header). A blank line in a hunk is context that lost its space.
     """
     out: list[bytes] = []
     headers: list[bytes] = []
@@ -85,6 +94,8 @@ def _read_hunks(lines: list[bytes], i: int) -> tuple[list[bytes], bool, bool, in
             line, first = lines[i], lines[i][:1]
             if line in (b"\n", b"\r\n"):
                 line, first = b" " + line, b" "
+            if _starts_file(lines, i):
+                break
             if first == b"\\":
                 body.append(line)
             elif first == b"-" and before > 0:
@@ -103,17 +114,24 @@ def _read_hunks(lines: list[bytes], i: int) -> tuple[list[bytes], bool, bool, in
         new = sum(1 for line in body if line[:1] in (b"+", b" "))
         out.append(b"@@ -1,%d +1,%d @@\n" % (old, new))
         out += body
-    created = len(headers) == 1 and headers[0].startswith(b"@@ -0,0 ")
-    deleted = len(headers) == 1 and b" +0,0 @@" in headers[0]
-    return out, created, deleted, i
+    return out, headers, i
 
 
-def _git_header(minus: bytes, plus: bytes, extended: list[bytes], created: bool,
-                deleted: bool) -> list[bytes]:
+def _absent(line: bytes, headers: list[bytes], empty_range: bytes) -> bool:
+    """Whether a `---`/`+++` side is no file: /dev/null, or `diff -N`'s epoch timestamp."""
+    if _bare_path(line) == _DEV_NULL:
+        return True
+    stamp = line.partition(b"\t")[2]
+    epoch = b"1970-01-01" in stamp or b" 1970" in stamp
+    return epoch and len(headers) == 1 and empty_range in headers[0]
+
+
+def _git_header(minus: bytes, plus: bytes, extended: list[bytes], headers: list[bytes]
+                ) -> list[bytes]:
     old, new = _bare_path(minus), _bare_path(plus)
-    created = created or old == _DEV_NULL
-    deleted = deleted or new == _DEV_NULL
-    path = _strip_component(old if new == _DEV_NULL else new)
+    created = _absent(minus, headers, b"@@ -0,0 ")
+    deleted = _absent(plus, headers, b" +0,0 @@")
+    path = _strip_component(old if deleted else new)
     names = {b"from": path, b"to": path}
     for line in extended:
         kind, _, name = line.partition(b" ")[2].partition(b" ")
@@ -132,8 +150,9 @@ def _git_header(minus: bytes, plus: bytes, extended: list[bytes], created: bool,
 def bare_as_git(data: bytes) -> bytes:
     """Bare unified-diff file sections of `data`, each under the header git would write.
 
-    Paths lose their first component (`-p1`); a created or deleted file gets mode 100644
-    unless the input still carries git's own mode lines. Text between files is dropped.
+    Paths lose their first component (`-p1`); a created or deleted file (`/dev/null`, or
+    `diff -N`'s 1970 timestamp) gets mode 100644 unless the input still carries git's
+    own mode lines. Text between files is dropped.
     """
     lines = split_lines(bytes(data))
     out: list[bytes] = []
@@ -141,14 +160,9 @@ def bare_as_git(data: bytes) -> bytes:
     i = 0
     while i < len(lines):
         line = lines[i]
-        if (
-            line.startswith(b"--- ")
-            and i + 2 < len(lines)
-            and lines[i + 1].startswith(b"+++ ")
-            and lines[i + 2].startswith(b"@@ -")
-        ):
-            hunks, created, deleted, end = _read_hunks(lines, i + 2)
-            out += _git_header(line, lines[i + 1], extended, created, deleted)
+        if _starts_file(lines, i):
+            hunks, headers, end = _read_hunks(lines, i + 2)
+            out += _git_header(line, lines[i + 1], extended, headers)
             out += hunks
             extended, i = [], end
             continue
@@ -158,12 +172,21 @@ def bare_as_git(data: bytes) -> bytes:
     return b"".join(out)
 
 
-def _segments(data: bytes) -> list[Segment]:
-    segments: list[Segment] = []
-    if not scan(data, segments=segments):
-        segments = []
-        scan(bare_as_git(data), segments=segments)
-    return [segment for segment in segments if segment.lines]
+Trace = list[tuple[LineTag, bytes]]
+
+
+def _file_sections(data: bytes) -> list[Trace]:
+    """What git read of `data` (or of its bare sections), cut at each file's diff line."""
+    trace: Trace = []
+    if not scan(data, trace=trace):
+        trace = []
+        scan(bare_as_git(data), trace=trace)
+    sections: list[Trace] = []
+    for tag, line in trace:
+        if not sections or (tag is LineTag.HEADER and line.startswith(b"diff ")):
+            sections.append([])
+        sections[-1].append((tag, line))
+    return sections
 
 
 def _unquote(path: bytes) -> bytes:
@@ -205,32 +228,47 @@ def _diff_line_path(line: bytes) -> bytes:
     return _drop_prefix(rest.rsplit(b" ", 1)[-1], b"b/")
 
 
-def _segment_path(segment: Segment) -> str:
-    """The file a segment is about: the new name, else the old one, else the diff line."""
-    plus = minus = moved = diff = b""
-    for tag, line in segment.lines:
-        if tag is LineTag.HUNK_START:
+def _section_path(section: Trace) -> str:
+    """The file a section is about: its new name, else its old one, else the diff line's."""
+    plus = minus = moved = b""
+    for tag, line in section:
+        if tag is not LineTag.HEADER:
             break
-        if line.startswith(b"diff "):
-            plus, minus, moved, diff = b"", b"", b"", line
-        elif line.startswith(b"+++ ") and _bare_path(line) != _DEV_NULL:
+        if line.startswith(b"+++ ") and _bare_path(line) != _DEV_NULL:
             plus = _drop_prefix(_bare_path(line), b"b/")
         elif line.startswith(b"--- ") and _bare_path(line) != _DEV_NULL:
             minus = _drop_prefix(_bare_path(line), b"a/")
         elif line.startswith((b"rename to ", b"copy to ")):
-            moved = _unquote(line.rstrip(b"\r\n").split(b" ", 2)[2])
-    path = plus or moved or minus or (_diff_line_path(diff) if diff else b"")
+            moved = _unquote(line.rstrip(b"\r\n").partition(b" to ")[2])
+    path = plus or moved or minus or _diff_line_path(section[0][1])
     return path.decode("utf-8", "backslashreplace")
 
 
+def _digest(lines: list[bytes]) -> str:
+    return hashlib.sha1(b"".join(lines), usedforsecurity=False).hexdigest()
+
+
 def file_ids(data: bytes) -> list[FileId]:
-    """Each file of each patch in `data` with the digest git adds into the patch id."""
-    return [FileId(_segment_path(s), s.digest.hex()) for s in _segments(data)]
+    """Each file of each patch in `data`, with the SHA-1 of what git hashes for it.
+
+    For a file with hunks that is git's own summand of the patch id. git folds a file
+    without hunks (pure rename, mode change) into the next file's summand; here it
+    keeps its own digest, and a binary file hashes its blob names as git does.
+    """
+    found = []
+    for section in _file_sections(data):
+        hashed = [
+            line if tag is LineTag.BINARY else line.translate(None, GIT_SPACE)
+            for tag, line in section
+            if tag is not LineTag.HUNK_START
+        ]
+        found.append(FileId(_section_path(section), _digest(hashed)))
+    return found
 
 
-def _runs(segment: Segment) -> list[list[bytes]]:
+def _runs(section: Trace) -> list[list[bytes]]:
     runs: list[list[bytes]] = [[]]
-    for tag, line in segment.lines:
+    for tag, line in section:
         if tag is LineTag.HUNK and line[:1] in (b"+", b"-"):
             runs[-1].append(line)
         elif runs[-1]:
@@ -241,11 +279,10 @@ def _runs(segment: Segment) -> list[list[bytes]]:
 def hunk_ids(data: bytes) -> list[HunkId]:
     """Every run of changed lines in `data`, numbered from 0 within its file."""
     found = []
-    for segment in _segments(data):
-        path = _segment_path(segment)
-        for index, run in enumerate(_runs(segment)):
-            text = b"".join(line.translate(None, b" \t\n\r") for line in run)
-            digest = hashlib.sha1(text, usedforsecurity=False).hexdigest()
+    for section in _file_sections(data):
+        path = _section_path(section)
+        for index, run in enumerate(_runs(section)):
+            digest = _digest([line.translate(None, GIT_SPACE) for line in run])
             added = sum(1 for line in run if line[:1] == b"+")
             found.append(HunkId(path, index, digest, added, len(run) - added))
     return found

@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 
 ZERO_COMMIT = "0" * 40
 
 #: git's isspace(): unlike C's, vertical tab and form feed are not whitespace.
-_GIT_SPACE = b" \t\n\r"
+GIT_SPACE = b" \t\n\r"
 _OID_AT = re.compile(rb"[0-9a-fA-F]{40}")
 _DIGITS_AT = re.compile(rb"[0-9]*")
 # atoi(): C whitespace, a sign, digits; anything else reads as 0.
@@ -49,14 +49,6 @@ class PatchIdResult:
 
 
 @dataclass(slots=True)
-class Segment:
-    """The lines git hashed into one summand (normally one file), with that digest."""
-
-    lines: list[tuple[LineTag, bytes]] = field(default_factory=list)
-    digest: bytes = b""
-
-
-@dataclass(slots=True)
 class _Patch:
     patchlen: int
     result: int
@@ -71,7 +63,7 @@ class _Scanner:
     pos: int = 0
     pre_oid: bytes = b""
     post_oid: bytes = b""
-    segments: list[Segment] | None = None
+    trace: list[tuple[LineTag, bytes]] | None = None
 
 
 def split_lines(data: bytes) -> list[bytes]:
@@ -132,18 +124,14 @@ def _one_patch(sc: _Scanner) -> _Patch:
     patchlen, before, after, binary, in_hunk = 0, -1, -1, False, False
     chunks: list[bytes] = []
     result = 0
-    segment = Segment() if sc.segments is not None else None
+    trace = sc.trace
     next_commit = ZERO_COMMIT
 
     def flush() -> None:
-        nonlocal result, chunks, segment
+        nonlocal result, chunks
         digest = hashlib.sha1(b"".join(chunks), usedforsecurity=False).digest()
         result = (result + int.from_bytes(digest, "little")) % _MOD
         chunks = []
-        if segment is not None and sc.segments is not None:
-            segment.digest = digest
-            sc.segments.append(segment)
-            segment = Segment()
 
     lines = sc.lines
     while sc.pos < len(lines):
@@ -167,8 +155,8 @@ def _one_patch(sc: _Scanner) -> _Patch:
             if line.startswith((b"GIT binary patch", b"Binary files")):
                 binary, before = True, 0
                 chunks += (sc.pre_oid, sc.post_oid)
-                if segment is not None:
-                    segment.lines.append((LineTag.BINARY, line))
+                if trace is not None:
+                    trace.append((LineTag.BINARY, sc.pre_oid + sc.post_oid))
                 flush()
                 continue
             if line.startswith(b"index "):
@@ -186,15 +174,15 @@ def _one_patch(sc: _Scanner) -> _Patch:
         if binary:
             if line.startswith(b"diff "):
                 binary, before = False, -1
-                if segment is not None:
-                    segment.lines.append((LineTag.HEADER, line))
+                if trace is not None:
+                    trace.append((LineTag.HEADER, line))
             continue
         if before == 0 and after == 0:
             if line.startswith(b"@@ -"):
                 before, after = scan_hunk_header(line, after)
                 in_hunk = True
-                if segment is not None:
-                    segment.lines.append((LineTag.HUNK_START, line))
+                if trace is not None:
+                    trace.append((LineTag.HUNK_START, line))
                 continue
             if not line.startswith(b"diff "):
                 break
@@ -206,18 +194,23 @@ def _one_patch(sc: _Scanner) -> _Patch:
             before -= 1
         if first in (b"+", b" "):
             after -= 1
-        stripped = line.translate(None, _GIT_SPACE)
+        stripped = line.translate(None, GIT_SPACE)
         patchlen += len(stripped)
         chunks.append(stripped)
-        if segment is not None:
-            segment.lines.append((LineTag.HUNK if in_hunk else LineTag.HEADER, line))
+        if trace is not None:
+            trace.append((LineTag.HUNK if in_hunk else LineTag.HEADER, line))
     flush()
     return _Patch(patchlen, result, next_commit)
 
 
-def scan(data: bytes, *, segments: list[Segment] | None = None) -> list[PatchIdResult]:
-    """Every id git prints for `data`; fills `segments` with what each summand hashed."""
-    sc = _Scanner(split_lines(bytes(data)), segments=segments)
+def scan(
+    data: bytes, *, trace: list[tuple[LineTag, bytes]] | None = None
+) -> list[PatchIdResult]:
+    """Every id git prints for `data`; appends to `trace` each line git hashed or parsed.
+
+    A BINARY entry carries the blob names git hashed in place of the binary line.
+    """
+    sc = _Scanner(split_lines(bytes(data)), trace=trace)
     results = []
     commit = ZERO_COMMIT
     while sc.pos < len(sc.lines):
