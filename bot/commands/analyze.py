@@ -7,9 +7,11 @@ import sys
 from pathlib import Path
 
 from bot.commands.output import write_json, write_table
-from bot.ingest.analyze import Analysis, AnalysisRules, analyze_trees
+from bot.commands.rules import add_rules_arguments, rules_from_args
+from bot.ingest.analyze import Analysis, analyze_trees
 from bot.ingest.distgit import DistGitError
 from bot.service.local_tree import LocalTreeError, read_local_tree
+from bot.settings import SettingsError
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -21,6 +23,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--package", help="package name, when a tree holds several spec files")
     parser.add_argument("--json", action="store_true", help="one JSON object on standard output")
+    add_rules_arguments(parser)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -30,12 +33,12 @@ def run(args: argparse.Namespace) -> int:
         analysis = analyze_trees(
             base.files,
             downstream.files,
-            rules=AnalysisRules(),
+            rules=rules_from_args(args),
             package=args.package,
             base_label=str(args.base),
             downstream_label=str(args.downstream),
         )
-    except (LocalTreeError, DistGitError) as error:
+    except (LocalTreeError, DistGitError, SettingsError) as error:
         print(f"upstream-bot analyze: {error}", file=sys.stderr)
         return 2
     for warning in (*base.warnings, *downstream.warnings, *analysis.warnings):

@@ -7,8 +7,9 @@ import sys
 from pathlib import Path
 
 from bot.commands.output import write_json, write_table
-from bot.domain.classify import ClassifierRules
+from bot.commands.rules import add_rules_arguments, rules_from_args
 from bot.ingest.inspect_patch import PatchReport, inspect_patch
+from bot.settings import SettingsError
 
 #: A patch bigger than this is surely not a patch (or not one a packager reviews).
 MAX_PATCH_BYTES = 64 * 1024 * 1024
@@ -17,10 +18,15 @@ MAX_PATCH_BYTES = 64 * 1024 * 1024
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("patches", nargs="+", type=Path, metavar="PATCH", help="patch files")
     parser.add_argument("--json", action="store_true", help="one JSON object per line per patch")
+    add_rules_arguments(parser)
 
 
 def run(args: argparse.Namespace) -> int:
-    rules = ClassifierRules()
+    try:
+        rules = rules_from_args(args).classifier
+    except SettingsError as error:
+        print(f"upstream-bot inspect: {error}", file=sys.stderr)
+        return 2
     reports: list[PatchReport] = []
     failed = False
     for path in args.patches:

@@ -10,11 +10,14 @@ from bot.domain.model import NOT_UPSTREAMABLE_KINDS, ChangeType, DeclaredStatus,
 
 @dataclass(frozen=True, slots=True)
 class ClassifierRules:
-    """What a distribution's own changes look like; AlmaLinux's values are only defaults."""
+    """What a distribution's own changes look like; the values come from the settings."""
 
-    distribution_words: tuple[str, ...] = ("almalinux", "alma linux")
-    vendor_words: tuple[str, ...] = ("red hat", "redhat", "rhel", "centos", "rhts")
-    guard_macro: str = "almalinux"
+    #: names of the downstream distribution ("almalinux", "alma linux")
+    distribution_words: tuple[str, ...]
+    #: names of the base's vendor ("red hat", "rhel", "centos"); removing them is branding
+    vendor_words: tuple[str, ...]
+    #: the macro the distribution's build system defines ("almalinux")
+    guard_macro: str
 
 
 @dataclass(frozen=True, slots=True)

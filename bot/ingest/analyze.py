@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from bot.domain.change import Change
 from bot.domain.classify import ClassifierRules
@@ -16,10 +16,33 @@ from bot.ingest.distgit import DistGit, Layout, Tree, read_distgit
 class AnalysisRules:
     """How to read a distribution's downstream: its classifier words and the macros it defines."""
 
-    classifier: ClassifierRules = field(default_factory=ClassifierRules)
+    classifier: ClassifierRules
     #: macros the downstream's build system defines, used to evaluate `%if` guards
-    macros: Mapping[str, str] = field(default_factory=lambda: {"almalinux": "9", "rhel": "9"})
-    release_suffix: str = ".alma"
+    macros: Mapping[str, str]
+    release_suffix: str
+
+    @classmethod
+    def for_distribution(
+        cls,
+        *,
+        name: str,
+        guard_macro: str,
+        release_suffix: str,
+        words: tuple[str, ...] = (),
+        vendor_words: tuple[str, ...] = (),
+        version: str = "10",
+    ) -> AnalysisRules:
+        """Rules for a RHEL rebuild: it defines its own macro and `%rhel`, both as `version`."""
+        names = tuple(dict.fromkeys(w.lower() for w in (name, guard_macro, *words)))
+        return cls(
+            classifier=ClassifierRules(
+                distribution_words=names,
+                vendor_words=tuple(w.lower() for w in vendor_words),
+                guard_macro=guard_macro,
+            ),
+            macros={guard_macro: version, "rhel": version},
+            release_suffix=release_suffix,
+        )
 
 
 @dataclass(frozen=True, slots=True)

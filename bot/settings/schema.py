@@ -62,7 +62,10 @@ class DistributionSettings:
     name: str
     release_suffix: str
     guard_macro: str
-    branding_words: tuple[str, ...]
+    #: more names of the distribution than `name` and `guard_macro` (e.g. "alma linux")
+    words: tuple[str, ...]
+    #: names of the base's vendor; downstream text that removes them is branding
+    vendor_words: tuple[str, ...]
     bot_username: str
     marker_prefix: str
 

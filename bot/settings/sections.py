@@ -81,7 +81,8 @@ def parse_distribution(top: Table) -> DistributionSettings:
             text(example='"almalinux"', pattern=_MACRO, expected="an RPM macro name"),
             example='"almalinux"',
         ),
-        branding_words=table.get("branding_words", words, default=()),
+        words=table.get("words", words, default=()),
+        vendor_words=table.get("vendor_words", words, default=()),
         bot_username=table.get(
             "bot_username",
             text(example='"upstream-bot"', pattern=_USERNAME, expected="a user name"),

@@ -4,8 +4,9 @@ import pytest
 
 from bot.domain.classify import ClassifierRules, Features, classify
 from bot.domain.model import ChangeType, DeclaredStatus, Kind, Operation
+from tests.fakes.rules import ALMALINUX
 
-RULES = ClassifierRules()
+RULES = ALMALINUX.classifier
 P, S, E = ChangeType.PATCH, ChangeType.SOURCE, ChangeType.SPEC_EDIT
 ADD, REM, MOD = Operation.ADDED, Operation.REMOVED, Operation.MODIFIED
 
@@ -138,7 +139,9 @@ def test_classify(features: Features, kind: Kind, upstreamable: bool) -> None:
 
 
 def test_distribution_words_come_from_the_rules() -> None:
-    rocky = ClassifierRules(distribution_words=("rocky linux", "rocky"), guard_macro="rocky")
+    rocky = ClassifierRules(
+        distribution_words=("rocky linux", "rocky"), vendor_words=("red hat",), guard_macro="rocky"
+    )
     verdict = classify(Features(P, ADD, "0001-Add-Rocky-Linux-support.patch"), rocky)
     assert verdict.kind is Kind.BUGFIX
     assert "rocky" in verdict.evidence[0].lower()

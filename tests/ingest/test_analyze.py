@@ -5,11 +5,12 @@ from pathlib import Path
 import pytest
 
 from bot.domain.model import ChangeType, DeclaredStatus, Kind, Operation
-from bot.ingest.analyze import AnalysisRules, analyze_trees
+from bot.ingest.analyze import analyze_trees
 from bot.ingest.distgit import DistGitError, Layout
+from tests.fakes.rules import ALMALINUX
 
 ROOT = Path(__file__).resolve().parents[2]
-RULES = AnalysisRules()
+RULES = ALMALINUX
 
 BASE_SPEC = """\
 Name: tool

@@ -13,7 +13,8 @@ import pytest
 import yaml
 
 from bot.domain.model import ChangeType, Kind, Operation
-from bot.ingest.analyze import Analysis, AnalysisRules, analyze_trees
+from bot.ingest.analyze import Analysis, analyze_trees
+from tests.fakes.rules import ALMALINUX
 from tests.ingest.corpus_trees import case_config, case_trees
 
 CORPUS_CASES = sorted(
@@ -42,7 +43,7 @@ def case(request, corpus: Path):
     folder = corpus / "autopatch" / request.param
     base, downstream = case_trees(folder)
     config = yaml.safe_load(case_config(folder).read_text(encoding="utf-8"))
-    analysis = analyze_trees(base, downstream, rules=AnalysisRules(), package=request.param)
+    analysis = analyze_trees(base, downstream, rules=ALMALINUX, package=request.param)
     return folder, downstream, config, analysis
 
 

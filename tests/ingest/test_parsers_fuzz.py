@@ -5,9 +5,10 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.ingest.analyze import AnalysisRules, analyze_trees
+from bot.ingest.analyze import analyze_trees
 from bot.ingest.distgit import DistGitError
 from bot.ingest.spec import SpecError, parse_spec
+from tests.fakes.rules import ALMALINUX
 
 SPEC_LINES = st.sampled_from(
     [
@@ -80,7 +81,7 @@ def test_parse_spec_never_fails_unexpectedly(lines: list[str]) -> None:
 def test_analyze_never_fails_unexpectedly(tree: dict[str, bytes], lines: list[str]) -> None:
     base = {"x.spec": "\n".join(lines).encode()}
     try:
-        analysis = analyze_trees(base, tree, rules=AnalysisRules())
+        analysis = analyze_trees(base, tree, rules=ALMALINUX)
     except DistGitError as error:
         assert str(error)
         return

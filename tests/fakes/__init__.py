@@ -1,0 +1,1 @@
+"""Shared fakes and fixtures data, one per seam."""
