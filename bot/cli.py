@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from bot import __version__
-from bot.commands import analyze, inspect
+from bot.commands import analyze, inspect, migrate
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +35,12 @@ def build_subcommands() -> list[Subcommand]:
             "Show the patch id, declared upstream status and references of patch files.",
             inspect.add_arguments,
             inspect.run,
+        ),
+        Subcommand(
+            "migrate",
+            "Create or upgrade the database schema (also done at every start).",
+            migrate.add_arguments,
+            migrate.run,
         ),
     ]
 

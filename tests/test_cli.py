@@ -101,3 +101,36 @@ def test_no_command_prints_help() -> None:
     result = _run()
     assert result.returncode == 2
     assert "analyze" in result.stderr and "inspect" in result.stderr
+
+
+def _run_env(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    import os
+
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env={**os.environ, **env},
+    )
+
+
+def test_migrate_creates_the_sqlite_schema_twice_over(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path}/state/bot.sqlite3"
+    env = {"UPSTREAM_BOT_DATABASE_URL": url}
+    for _ in range(2):
+        result = _run_env(env, "migrate", "--config", "config/sandbox.toml")
+        assert result.returncode == 0, result.stderr
+    assert (tmp_path / "state" / "bot.sqlite3").is_file()
+    from bot.store import head_revision
+
+    assert result.stdout.strip().endswith(f"schema at {head_revision()}")
+
+
+def test_migrate_failure_masks_the_password() -> None:
+    env = {"UPSTREAM_BOT_DATABASE_URL": "postgresql://bot:hunter2@127.0.0.1:9/nowhere"}
+    result = _run_env(env, "migrate", "--config", "config/sandbox.toml")
+    assert result.returncode == 2
+    assert "hunter2" not in result.stderr and "***" in result.stderr
