@@ -83,9 +83,10 @@ def _atoi(line: bytes, pos: int) -> int:
     if match is None:
         return 0
     sign, digits = match.groups()
+    digits = digits.lstrip(b"0") or b"0"
     # strtol saturates at the range of a C long, then atoi truncates to a 32-bit int.
     value = _LONG_MAX + 1 if len(digits) > 19 else int(digits)
-    value = min(-value if sign == b"-" else value, _LONG_MAX)
+    value = max(min(-value if sign == b"-" else value, _LONG_MAX), -_LONG_MAX - 1)
     return ((value + (1 << 31)) & 0xFFFFFFFF) - (1 << 31)
 
 
@@ -97,7 +98,8 @@ def _digits(line: bytes, pos: int) -> int:
 def scan_hunk_header(line: bytes, after: int) -> tuple[int, int]:
     """The (before, after) line counts git reads from `@@ -a,b +c,d @@`.
 
-    A missing count means 1; a malformed header still sets `before`, as git's does.
+    A missing count means 1. A malformed header still sets `before`, as git's does, and
+    leaves `after` as it was (the value passed in).
     """
     q = 4
     n = _digits(line, q)

@@ -72,6 +72,14 @@ EDGE_CASES = {
     "hunk-without-header": b"diff --git a/x b/x\n@@ -1 +1 @@\n-a\n+b\n",
     "huge-counts": b"diff --git a/x b/x\n--- a/x\n+++ b/x\n"
     b"@@ -1,99999999999999999999999 +1 @@\n-a\n",
+    "count-wraps-at-32-bits": b"diff --git a/x b/x\n--- a/x\n+++ b/x\n"
+    b"@@ -1,4294967298 +1,4294967297 @@\n-a\n-b\n+c\njunk\ndiff --git a/y b/y\n",
+    "count-saturates-at-64-bits": b"diff --git a/x b/x\n--- a/x\n+++ b/x\n"
+    b"@@ -1,18446744073709551618 +1 @@\n-a\n--- b\n+c\n",
+    "negative-count-saturates": b"diff --git a/x b/x\n--- a/x\n+++ b/x\n"
+    b"@@ -1,-99999999999999999999 +1 @@\n-a\n+c\n",
+    "count-leading-zeros": b"diff --git a/x b/x\n--- a/x\n+++ b/x\n"
+    b"@@ -1,0000000000000000000000002 +1 @@\n-a\n-b\n+c\njunk\ndiff --git a/y b/y\n",
     "negative-count": b"diff --git a/x b/x\n--- a/x\n+++ b/x\n@@ -1,-2 +1 @@\n-a\n+b\n",
     "comma-space-count": b"diff --git a/x b/x\n--- a/x\n+++ b/x\n@@ -1, +1,2 @@\n-a\n+b\n+c\n",
     "index-dots-at-eof": b"diff --git a/x b/x\nindex ..",
@@ -214,6 +222,9 @@ HUNK_HEADERS = [
     (b"@@ -1,-5 +1 @@\n", (-5, 0)),
     (b"@@ -1, +1,2 @@\n", (1, 0)),
     (b"@@ -1,99999999999 +1 @@\n", (1215752191, 1)),
+    (b"@@ -1,4294967298 +1,-4294967297 @@\n", (2, -1)),
+    (b"@@ -1,99999999999999999999 +1 @@\n", (-1, 1)),
+    (b"@@ -1,-99999999999999999999 +1 @@\n", (0, 0)),
 ]
 
 
@@ -236,6 +247,34 @@ CONTENT_TWINS = [
 def test_bare_diff_has_the_content_id_of_its_git_twin(bare: str, twin: str, why: str) -> None:
     assert patch_id(fixture(bare)) is None
     assert content_id(fixture(bare)) == patch_id(fixture(twin)), why
+
+
+_NEW_TXT = b"@@ -0,0 +1,2 @@\n+a\n+b\n"
+INLINE_TWINS = {
+    "diff -N new file, epoch timestamp": (
+        b"--- foo-1.0.orig/new.txt\t1970-01-01 00:00:00.000000000 +0000\n"
+        b"+++ foo-1.0/new.txt\t2024-05-06 12:00:00.000000000 +0000\n" + _NEW_TXT,
+        b"diff --git a/new.txt b/new.txt\nnew file mode 100644\nindex 0000000..422c2b7\n"
+        b"--- /dev/null\n+++ b/new.txt\n" + _NEW_TXT,
+    ),
+    "empty file filled in": (
+        b"--- foo-1.0.orig/new.txt\t2024-05-01 12:00:00.000000000 +0000\n"
+        b"+++ foo-1.0/new.txt\t2024-05-06 12:00:00.000000000 +0000\n" + _NEW_TXT,
+        b"diff --git a/new.txt b/new.txt\nindex e69de29..422c2b7 100644\n"
+        b"--- a/new.txt\n+++ b/new.txt\n" + _NEW_TXT,
+    ),
+    "deleted with /dev/null, CRLF": (
+        b"--- a/old.txt\r\n+++ /dev/null\r\n@@ -1 +0,0 @@\r\n-gone\r\n",
+        b"diff --git a/old.txt b/old.txt\ndeleted file mode 100644\nindex 1..0\n"
+        b"--- a/old.txt\n+++ /dev/null\n@@ -1 +0,0 @@\n-gone\n",
+    ),
+}
+
+
+@pytest.mark.parametrize(("bare", "twin"), INLINE_TWINS.values(), ids=INLINE_TWINS.keys())
+def test_bare_file_headers_are_written_as_git_would(bare: bytes, twin: bytes) -> None:
+    assert patch_id(bare) is None
+    assert content_id(bare) == patch_id(twin)
 
 
 def test_bare_diff_survives_stripped_blank_context_and_bad_counts() -> None:
