@@ -7,7 +7,7 @@ from pathlib import PurePosixPath
 
 from bot.ingest.autopatch_declare import ApplyStyle, add_apply_line, declare
 from bot.ingest.autopatch_edit import join_lines, split_lines
-from bot.ingest.autopatch_model import SPEC_TARGET, AddFile, DeleteFile, FileKind
+from bot.ingest.autopatch_model import AddFile, DeleteFile, FileKind
 from bot.ingest.autopatch_outcome import TARGET_MISSING, ActionOutcome, OutcomeStatus, outcome_of
 from bot.ingest.autopatch_spec import SpecEditError
 from bot.ingest.autopatch_workspace import Workspace
@@ -16,19 +16,17 @@ from bot.ingest.autopatch_workspace import Workspace
 def add_file(entry: AddFile, work: Workspace, *, default_marker: bool) -> ActionOutcome:
     """Declare (and, for a patch, apply) the file in the spec or `*.patches`, then add it."""
     destination = str(PurePosixPath(work.sources_dir(), entry.name))
-    target = SPEC_TARGET
     if destination in work.files or destination in work.added:
         return outcome_of(
             entry,
             OutcomeStatus.FAILED,
-            target,
+            entry.name,
             problem=f"{entry.name} already exists in the package",
         )
     notes: list[str] = []
     if entry.modify_spec:
-        patches = (
-            [p for p in work.targets("*.patches")] if entry.file_kind is FileKind.PATCH else []
-        )
+        # Packages that list patches in a `*.patches` file (grub2, shim) get the line there.
+        patches = work.targets("*.patches") if entry.file_kind is FileKind.PATCH else []
         target = patches[0] if patches else work.spec_name
         try:
             notes.append(
@@ -37,7 +35,7 @@ def add_file(entry: AddFile, work: Workspace, *, default_marker: bool) -> Action
                 )
             )
         except SpecEditError as error:
-            return outcome_of(entry, OutcomeStatus.FAILED, target, problem=str(error))
+            return outcome_of(entry, OutcomeStatus.FAILED, entry.name, problem=str(error))
     else:
         notes.append("modify_spec is false: the spec is left alone")
     content = work.added_files.get(entry.name)
@@ -45,7 +43,7 @@ def add_file(entry: AddFile, work: Workspace, *, default_marker: bool) -> Action
         notes.append(f"files/{entry.name} was not provided, so only its declaration was added")
     else:
         work.added[destination] = content
-    return outcome_of(entry, OutcomeStatus.APPLIED, target, matches=1, notes=tuple(notes))
+    return outcome_of(entry, OutcomeStatus.APPLIED, entry.name, matches=1, notes=tuple(notes))
 
 
 def _declare(
