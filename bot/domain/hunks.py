@@ -122,7 +122,8 @@ def _absent(line: bytes, headers: list[bytes], empty_range: bytes) -> bool:
     if _bare_path(line) == _DEV_NULL:
         return True
     stamp = line.partition(b"\t")[2]
-    epoch = b"1970-01-01" in stamp or b" 1970" in stamp
+    # The epoch in local time: west of Greenwich it is still 1969.
+    epoch = any(day in stamp for day in (b"1970-01-01", b"1969-12-31", b" 1970", b" 1969"))
     return epoch and len(headers) == 1 and empty_range in headers[0]
 
 

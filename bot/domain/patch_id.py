@@ -122,7 +122,12 @@ def scan_hunk_header(line: bytes, after: int) -> tuple[int, int]:
 
 
 def _one_patch(sc: _Scanner) -> _Patch:
-    """Hash one patch from sc.pos on; stops at the next commit line or the patch's end."""
+    """Hash one patch from sc.pos on; stops at the next commit line or the patch's end.
+
+    One loop on purpose: it follows git's statement by statement, so the two can be
+    read side by side. `before`/`after` count the old/new lines a hunk still owes:
+    -1 means "in a file header", 0 and 0 "between hunks". Every summand is one SHA-1.
+    """
     patchlen, before, after, binary, in_hunk = 0, -1, -1, False, False
     chunks: list[bytes] = []
     result = 0
@@ -174,6 +179,7 @@ def _one_patch(sc: _Scanner) -> _Patch:
             elif not line[:1].isalpha():  # ASCII letters only, as git's isalpha()
                 break
         if binary:
+            # Skips the binary data; git does not hash the next file's diff line either.
             if line.startswith(b"diff "):
                 binary, before = False, -1
                 if trace is not None:
@@ -187,7 +193,7 @@ def _one_patch(sc: _Scanner) -> _Patch:
                     trace.append((LineTag.HUNK_START, line))
                 continue
             if not line.startswith(b"diff "):
-                break
+                break  # the patch ended (a signature, a miscounted hunk, junk)
             flush()
             before = after = -1
             in_hunk = False

@@ -257,6 +257,12 @@ INLINE_TWINS = {
         b"diff --git a/new.txt b/new.txt\nnew file mode 100644\nindex 0000000..422c2b7\n"
         b"--- /dev/null\n+++ b/new.txt\n" + _NEW_TXT,
     ),
+    "diff -N new file, epoch west of Greenwich": (
+        b"--- foo-1.0.orig/new.txt\t1969-12-31 19:00:00.000000000 -0500\n"
+        b"+++ foo-1.0/new.txt\t2024-05-06 12:00:00.000000000 -0500\n" + _NEW_TXT,
+        b"diff --git a/new.txt b/new.txt\nnew file mode 100644\nindex 0000000..422c2b7\n"
+        b"--- /dev/null\n+++ b/new.txt\n" + _NEW_TXT,
+    ),
     "empty file filled in": (
         b"--- foo-1.0.orig/new.txt\t2024-05-01 12:00:00.000000000 +0000\n"
         b"+++ foo-1.0/new.txt\t2024-05-06 12:00:00.000000000 +0000\n" + _NEW_TXT,
