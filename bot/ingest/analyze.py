@@ -7,9 +7,10 @@ from dataclasses import dataclass
 
 from bot.domain.change import Change
 from bot.domain.classify import ClassifierRules
+from bot.domain.distgit_model import DistGit, Layout, Tree
 from bot.ingest.analyze_files import FileChanges, file_changes
 from bot.ingest.analyze_spec import spec_edit_changes
-from bot.ingest.distgit import DistGit, Layout, Tree, read_distgit
+from bot.ingest.distgit import read_distgit
 
 
 @dataclass(frozen=True, slots=True)

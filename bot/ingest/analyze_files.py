@@ -9,13 +9,13 @@ from typing import TYPE_CHECKING
 
 from bot.domain.change import Change, change_id
 from bot.domain.classify import Classification, Features, classify
+from bot.domain.distgit_model import DistGit
 from bot.domain.hunks import content_id
 from bot.domain.model import ChangeType, DeclaredStatus, Operation
 from bot.domain.patch_id import patch_id
-from bot.ingest.distgit import DistGit
+from bot.domain.spec_conditions import branch_truth
+from bot.domain.spec_model import Spec, Tag
 from bot.ingest.patch_header import parse_patch_header
-from bot.ingest.spec import Spec, Tag
-from bot.ingest.spec_conditions import branch_truth
 from bot.ingest.spec_diff import edits
 
 if TYPE_CHECKING:

@@ -6,10 +6,11 @@ import re
 
 from bot.domain.change import Change, change_id, normalize_lines
 from bot.domain.classify import ClassifierRules, Features, classify
+from bot.domain.distgit_model import DistGit
 from bot.domain.model import ChangeType, DeclaredStatus, Operation
-from bot.ingest.distgit import DistGit
-from bot.ingest.spec import Spec, is_section_header
-from bot.ingest.spec_conditions import directive_of
+from bot.domain.spec_conditions import directive_of
+from bot.domain.spec_model import Spec
+from bot.ingest.spec import is_section_header
 from bot.ingest.spec_diff import Edit, edits
 
 #: How close (in lines) a comment or conditional must be to an explained line to belong to it.

@@ -3,14 +3,9 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass, field
-from enum import StrEnum
 
-from bot.ingest.spec import Spec, SpecError, parse_spec
-
-#: A tree is its files by relative POSIX path, as read from disk or from a forge.
-Tree = Mapping[str, bytes]
+from bot.domain.distgit_model import DistGit, Layout, Tree
+from bot.ingest.spec import SpecError, parse_spec
 
 _SOURCES_LINE = re.compile(
     r"^(?:SHA512|SHA256|MD5)\s*\((?P<name>[^)]+)\)\s*=\s*(?P<hash>[0-9a-fA-F]+)\s*$"
@@ -22,34 +17,8 @@ _OLD_SOURCES_LINE = re.compile(r"^(?P<hash>[0-9a-fA-F]{32,128})\s+(?P<name>\S+)\
 _ALGORITHMS = {32: "md5", 40: "sha1", 64: "sha256", 128: "sha512"}
 
 
-class Layout(StrEnum):
-    FLAT = "flat"  # CentOS Stream / Fedora / AlmaLinux 10: <pkg>.spec and patches at the top
-    SPECS_SOURCES = "specs-sources"  # AlmaLinux 8/9: SPECS/<pkg>.spec, SOURCES/, .<pkg>.metadata
-
-
 class DistGitError(ValueError):
     """A tree that cannot be read as dist-git; the message says where and what to do."""
-
-
-@dataclass(frozen=True, slots=True)
-class DistGit:
-    """A dist-git tree: its layout, parsed spec, and the files next to the spec."""
-
-    layout: Layout
-    spec_path: str
-    spec: Spec
-    #: files beside the spec (the top level, or SOURCES/) by their file name
-    files: Mapping[str, bytes]
-    #: file name -> path in the tree, for messages
-    paths: Mapping[str, str]
-    #: sources kept in the lookaside cache (`sources` / `.<pkg>.metadata`):
-    #: file name -> "<algorithm>:<hex digest>"
-    lookaside: Mapping[str, str]
-    warnings: tuple[str, ...] = field(default=())
-
-    @property
-    def package(self) -> str:
-        return self.spec_path.rsplit("/", 1)[-1].removesuffix(".spec")
 
 
 def decode_text(data: bytes, *, where: str) -> tuple[str, tuple[str, ...]]:

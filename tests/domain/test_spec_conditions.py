@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.ingest.spec_conditions import Condition, branch_truth, directive_of, evaluate
+from bot.domain.spec_conditions import Condition, branch_truth, directive_of, evaluate
 
 ALMA = {"almalinux": "9", "rhel": "9"}
 

@@ -4,9 +4,10 @@ from pathlib import Path
 
 import pytest
 
+from bot.domain.distgit_model import Layout
 from bot.domain.model import ChangeType, DeclaredStatus, Kind, Operation
 from bot.ingest.analyze import analyze_trees
-from bot.ingest.distgit import DistGitError, Layout
+from bot.ingest.distgit import DistGitError
 from tests.fakes.rules import ALMALINUX
 
 ROOT = Path(__file__).resolve().parents[2]
