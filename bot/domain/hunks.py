@@ -21,6 +21,7 @@ from bot.domain.patch_id import GIT_SPACE, LineTag, scan, scan_hunk_header, spli
 class FileId:
     """One file of a patch: its path and git's per-file digest (includes the path)."""
 
+    #: Empty when the input names no file (a diff line cut short).
     path: str
     id: str
 

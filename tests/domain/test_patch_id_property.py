@@ -215,7 +215,7 @@ def test_generated_patches_get_the_id_git_gives(
     assert [(r.patch_id, r.commit) for r in patch_ids(data)] == expected
     assert patch_id(data) == (expected[0][0] if expected else None)
     assert content_id(data) == (expected[0][0] if expected else content_id(bare_as_git(data)))
-    assert all(f.path for f in file_ids(data))
+    assert all(re.fullmatch("[0-9a-f]{40}", f.id) for f in file_ids(data))
     assert all(h.added + h.removed > 0 for h in hunk_ids(data))
 
 
