@@ -6,13 +6,12 @@ keeps going so that one report lists every problem; the failing entry leaves fil
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from types import MappingProxyType
 
-from bot.ingest.autopatch_edit import join_lines, rewrite, text_lines
+from bot.ingest.autopatch_edit import join_lines
 from bot.ingest.autopatch_evr import spec_evr
 from bot.ingest.autopatch_files import add_file, delete_file
 from bot.ingest.autopatch_model import (
@@ -32,10 +31,6 @@ from bot.ingest.autopatch_model import (
     RunScript,
 )
 from bot.ingest.autopatch_outcome import (
-    COUNT_MISMATCH,
-    FIND_MISSING,
-    LINE_MISSING,
-    TARGET_MISSING,
     ActionOutcome,
     ApplyResult,
     OutcomeStatus,
@@ -49,6 +44,7 @@ from bot.ingest.autopatch_spec import (
     changelog_block,
     has_autochangelog,
 )
+from bot.ingest.autopatch_text import delete_lines, replace_text
 from bot.ingest.autopatch_workspace import Workspace
 
 __all__ = ["ActionOutcome", "ApplyResult", "OutcomeStatus", "apply_config"]
@@ -71,8 +67,8 @@ def apply_config(
 
     `changelog_date` is written as given (the corpus uses `Tue Jan 14 2025`); `added_files`
     holds the config repo's `files/` by name; `package_name` (default: the spec's stem) names
-    the lookaside metadata `.<package>.metadata`; `el_version` and `arch` steer the macro
-    expansion of the changelog's EVR.
+    the lookaside metadata `.<package>.metadata`; `el_version` (the branch's major version,
+    used unless the config sets one) and `arch` steer the macro expansion of the changelog's EVR.
     """
     work = Workspace(
         files=dict(files),
@@ -80,7 +76,8 @@ def apply_config(
         package_name=package_name or PurePosixPath(spec_name).stem,
         added_files=added_files,
     )
-    options = _Options(changelog_date, el_version or config.parameters.el_version, arch, config)
+    # As in the tool, the config's own parameter wins over the value derived from the branch.
+    options = _Options(changelog_date, config.parameters.el_version or el_version, arch, config)
     for action in config.actions:
         work.outcomes.extend(_run(action, work, options))
     return work.result()
@@ -98,12 +95,12 @@ def _run(action: Action, work: Workspace, options: _Options) -> list[ActionOutco
     if action.kind is ActionKind.CHANGELOG_ENTRY:
         return _changelog(action, work, options)
     outcomes: list[ActionOutcome] = []
-    for entry in action.entries:
+    for position, entry in enumerate(action.entries):
         if isinstance(entry, ModifyRelease) and not entry.enabled:
             # The tool stops the whole block at a disabled entry, not just that entry.
             outcomes.extend(
-                outcome_of(e, OutcomeStatus.SKIPPED, SPEC_TARGET, notes=("disabled",))
-                for e in action.entries[action.entries.index(entry) :]
+                outcome_of(later, OutcomeStatus.SKIPPED, SPEC_TARGET, notes=("disabled",))
+                for later in action.entries[position:]
             )
             break
         outcomes.extend(_entry(entry, work, options))
@@ -113,9 +110,9 @@ def _run(action: Action, work: Workspace, options: _Options) -> list[ActionOutco
 def _entry(entry: Entry, work: Workspace, options: _Options) -> list[ActionOutcome]:
     match entry:
         case Replace():
-            return [_replace(entry, work)]
+            return [replace_text(entry, work)]
         case DeleteLine():
-            return _delete_lines(entry, work)
+            return delete_lines(entry, work)
         case ModifyRelease():
             return [_release(entry, work)]
         case AddFile():
@@ -139,78 +136,6 @@ def _entry(entry: Entry, work: Workspace, options: _Options) -> list[ActionOutco
                 )
             ]
     return []
-
-
-def _replace(entry: Replace, work: Workspace) -> ActionOutcome:
-    paths = work.targets(entry.target)
-    if not paths:
-        return outcome_of(
-            entry, OutcomeStatus.FAILED, entry.target, problem=f"{TARGET_MISSING}: {entry.target}"
-        )
-    find, replacement = text_lines(entry.find), text_lines(entry.replace)
-    total, problems = 0, []
-    for path in paths:
-        lines = work.lines(path)
-        if lines is None:
-            problems.append(f"{path} is empty")
-            continue
-        try:
-            edit = rewrite(
-                lines,
-                find,
-                replacement,
-                count=entry.count,
-                regex=entry.regex,
-                spec=entry.target == SPEC_TARGET,
-            )
-        except (re.error, IndexError) as error:
-            problems.append(f"replacement failed in {path}: {error}")
-            continue
-        if edit.matches == 0:
-            problems.append(f"{FIND_MISSING}: {path}")
-            continue
-        work.files[path] = join_lines(edit.lines)
-        total += edit.matches
-        if entry.count != -1 and edit.matches != entry.count:
-            problems.append(f"{COUNT_MISMATCH}: count {entry.count}, {edit.matches} in {path}")
-    if not problems:
-        status = OutcomeStatus.APPLIED
-    else:
-        status = OutcomeStatus.PARTIAL if total else OutcomeStatus.FAILED
-    return outcome_of(
-        entry, status, entry.target, matches=total, problem="; ".join(problems) or None
-    )
-
-
-def _delete_lines(entry: DeleteLine, work: Workspace) -> list[ActionOutcome]:
-    paths = work.targets(entry.target)
-    outcomes = []
-    for text, line in zip(entry.lines, entry.line_numbers, strict=True):
-        kind, path = ActionKind.DELETE_LINE, paths[0] if paths else None
-        lines = work.lines(path) if path is not None else None
-        if path is None or lines is None:
-            problem = f"{TARGET_MISSING}: {entry.target}" if path is None else f"{path} is empty"
-            outcomes.append(
-                ActionOutcome(kind, line, OutcomeStatus.FAILED, entry.target, problem=problem)
-            )
-            continue
-        edit = rewrite(lines, text_lines(text), None, spec=entry.target == SPEC_TARGET)
-        if edit.matches:
-            work.files[path] = join_lines(edit.lines)
-            outcomes.append(
-                ActionOutcome(kind, line, OutcomeStatus.APPLIED, entry.target, edit.matches)
-            )
-        else:
-            outcomes.append(
-                ActionOutcome(
-                    kind,
-                    line,
-                    OutcomeStatus.FAILED,
-                    entry.target,
-                    problem=f"{LINE_MISSING}: {text_lines(text)[0]!r} in {path}",
-                )
-            )
-    return outcomes
 
 
 def _release(entry: ModifyRelease, work: Workspace) -> ActionOutcome:
