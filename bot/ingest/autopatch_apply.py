@@ -17,7 +17,6 @@ from bot.ingest.autopatch_files import add_file, delete_file
 from bot.ingest.autopatch_model import (
     SPEC_TARGET,
     Action,
-    ActionKind,
     AddFile,
     AddLine,
     AutopatchConfig,
@@ -92,8 +91,9 @@ class _Options:
 
 
 def _run(action: Action, work: Workspace, options: _Options) -> list[ActionOutcome]:
-    if action.kind is ActionKind.CHANGELOG_ENTRY:
-        return _changelog(action, work, options)
+    notes = tuple(entry for entry in action.entries if isinstance(entry, Changelog))
+    if notes and len(notes) == len(action.entries):
+        return _changelog(notes, work, options)
     outcomes: list[ActionOutcome] = []
     for position, entry in enumerate(action.entries):
         if isinstance(entry, ModifyRelease) and not entry.enabled:
@@ -125,6 +125,8 @@ def _entry(entry: Entry, work: Workspace, options: _Options) -> list[ActionOutco
             return [delete_file(entry, work)]
         case AddLine():
             return [_add_line(entry, work)]
+        case Changelog():
+            return _changelog((entry,), work, options)
         case RunScript():
             return [
                 outcome_of(
@@ -162,13 +164,14 @@ def _release(entry: ModifyRelease, work: Workspace) -> ActionOutcome:
     return outcome_of(entry, OutcomeStatus.APPLIED, SPEC_TARGET, matches=1, notes=notes)
 
 
-def _changelog(action: Action, work: Workspace, options: _Options) -> list[ActionOutcome]:
+def _changelog(
+    entries: tuple[Changelog, ...], work: Workspace, options: _Options
+) -> list[ActionOutcome]:
     outcomes: dict[int, ActionOutcome] = {}
     params = options.config.parameters
     # Entries go in last to first, each on top, so the first entry ends up first.
-    for position in range(len(action.entries) - 1, -1, -1):
-        entry = action.entries[position]
-        assert isinstance(entry, Changelog)
+    for position in range(len(entries) - 1, -1, -1):
+        entry = entries[position]
         lines = work.spec_lines()
         if lines is None:
             outcomes[position] = outcome_of(
@@ -179,7 +182,7 @@ def _changelog(action: Action, work: Workspace, options: _Options) -> list[Actio
             note = "the spec uses %autochangelog: the lines become the commit message"
             for earlier in range(position, -1, -1):
                 outcomes[earlier] = outcome_of(
-                    action.entries[earlier], OutcomeStatus.SKIPPED, SPEC_TARGET, notes=(note,)
+                    entries[earlier], OutcomeStatus.SKIPPED, SPEC_TARGET, notes=(note,)
                 )
             break
         evr = spec_evr(

@@ -24,7 +24,7 @@ from bot.ingest.autopatch import (
     parse_config,
 )
 from bot.ingest.autopatch_apply import OutcomeStatus, apply_config
-from bot.ingest.autopatch_model import Action, ActionKind
+from bot.ingest.autopatch_model import Action
 from bot.ingest.autopatch_outcome import COUNT_MISMATCH, FIND_MISSING, LINE_MISSING, TARGET_MISSING
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "autopatch"
@@ -852,13 +852,16 @@ ENTRIES = st.one_of(
     st.sampled_from(sorted(p.name for p in (DATA / "specs").iterdir())),
 )
 def test_fuzz_any_typed_config_applies_without_crashing(entries, spec):
-    config = AutopatchConfig(
-        "fuzz.yaml", tuple(Action(ActionKind(e.kind), e.yaml_line, (e,)) for e in entries)
-    )
+    # One block per entry, then all of them in one mixed block, which no parser would build.
+    single = tuple(Action(e.kind, e.yaml_line, (e,)) for e in entries)
+    mixed = (Action(entries[0].kind, 1, tuple(entries)),) if entries else ()
+    config = AutopatchConfig("fuzz.yaml", single + mixed)
 
     result = apply_config(
         config, _package(spec, {"a.patch": "rhel\n"}), spec_name="pkg.spec", changelog_date=DATE
     )
 
-    expected = sum(len(e.lines) if isinstance(e, DeleteLine) else 1 for e in entries)
-    assert len(result.outcomes) == expected
+    per_block = [len(e.lines) if isinstance(e, DeleteLine) else 1 for e in entries]
+    lines = [e.yaml_line for e, count in zip(entries, per_block, strict=True) for _ in range(count)]
+    assert [o.yaml_line for o in result.outcomes[: len(lines)]] == lines
+    assert all(o.problem for o in result.problems)
