@@ -11,6 +11,8 @@ from bot.ingest.autopatch_model import ConfigProblem
 
 #: More nodes than this means alias bombs, not a config; real configs have a few hundred.
 MAX_NODES = 50_000
+#: Real configs nest about six levels; far deeper nesting is garbage and would exhaust the stack.
+MAX_DEPTH = 64
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,31 +78,35 @@ class Loaded:
 
 def load_located(text: str, *, path: str) -> Loaded:
     """The document as located values; syntax errors come back as problems, never raised."""
-    loader = yaml.SafeLoader(text)
+    loader = None
     try:
+        loader = yaml.SafeLoader(text)
         node = loader.get_single_node()
     except yaml.MarkedYAMLError as error:
         return Loaded(None, (_syntax_problem(error, path),))
-    except (yaml.YAMLError, RecursionError, ValueError) as error:
-        return Loaded(
-            None, (ConfigProblem(path, None, "", f"not valid YAML: {error}", "fix the syntax"),)
+    except yaml.reader.ReaderError as error:
+        line = text.count("\n", 0, error.position) + 1
+        problem = ConfigProblem(
+            path,
+            line,
+            "",
+            f"character {error.character!r} is not allowed in YAML",
+            "remove control characters from the file",
         )
+        return Loaded(None, (problem,))
+    except (yaml.YAMLError, RecursionError, ValueError) as error:
+        problem = ConfigProblem(path, None, "", f"not valid YAML: {error}", "fix the syntax")
+        return Loaded(None, (problem,))
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     if node is None:
         return Loaded(None)
     builder = _Builder(path)
     try:
         value = builder.build(node, ())
-    except _TooBig:
-        too_big = ConfigProblem(
-            path,
-            None,
-            "",
-            f"document expands to more than {MAX_NODES} values",
-            "remove YAML aliases that multiply the content",
-        )
-        return Loaded(None, (too_big,))
+    except _TooBig as error:
+        return Loaded(None, (ConfigProblem(path, error.line, "", str(error), error.hint),))
     return Loaded(value, tuple(builder.errors), tuple(builder.warnings))
 
 
@@ -118,7 +124,12 @@ def _syntax_problem(error: yaml.MarkedYAMLError, path: str) -> ConfigProblem:
 
 
 class _TooBig(Exception):
-    """Raised inside the builder to stop walking an exploding alias graph."""
+    """Raised inside the builder to stop walking an exploding or bottomless document."""
+
+    def __init__(self, message: str, line: int | None, hint: str) -> None:
+        super().__init__(message)
+        self.line = line
+        self.hint = hint
 
 
 class _Builder:
@@ -133,9 +144,15 @@ class _Builder:
 
     def build(self, node: yaml.Node, ancestors: tuple[int, ...]) -> YamlValue:
         self._count += 1
-        if self._count > MAX_NODES:
-            raise _TooBig
         line = node.start_mark.line + 1
+        if self._count > MAX_NODES:
+            raise _TooBig(
+                f"document expands to more than {MAX_NODES} values",
+                None,
+                "remove YAML aliases that multiply the content",
+            )
+        if len(ancestors) > MAX_DEPTH:
+            raise _TooBig(f"nested more than {MAX_DEPTH} levels deep", line, "flatten the document")
         if id(node) in ancestors:
             self.errors.append(
                 ConfigProblem(self.path, line, "", "an alias refers to itself", "remove the alias")

@@ -373,6 +373,13 @@ BAD = [
         "non-empty list",
     ),
     ("key-not-name", "actions: []\n42: x\n", 2, "", "key must be a name"),
+    (
+        "too-deep",
+        "actions:\n  - replace:\n      - target: " + "[" * 70 + "]" * 70 + "\n",
+        3,
+        "",
+        "nested",
+    ),
     ("control-char", "actions: []\n# \x07\n", 2, "", "not allowed"),
 ]
 
