@@ -24,7 +24,13 @@ def insert_ignore(session: Session, model: type[Base], values: Mapping[str, Any]
     on the same key must both see a clean answer.
     """
     dialect = session.get_bind().dialect.name
-    statement = _INSERTS[dialect](model.__table__).values(**values).on_conflict_do_nothing()
+    statement = (
+        _INSERTS[dialect](model.__table__)
+        .values(**values)
+        .on_conflict_do_nothing()
+        # SQLAlchemy keeps an INSERT's rowcount only when asked (psycopg reports -1 otherwise).
+        .execution_options(preserve_rowcount=True)
+    )
     result = cast(CursorResult[Any], session.execute(statement))
     return result.rowcount == 1
 
