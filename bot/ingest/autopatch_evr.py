@@ -20,6 +20,10 @@ _DEFINE = re.compile(
 )
 _TAG = re.compile(r"(?P<tag>Name|Version|Release|Epoch):\s*(?P<value>.*)")
 _MAX_DEPTH = 24
+#: Expansions longer than this are macro bombs; rpm would run out of memory on them too.
+_MAX_LENGTH = 1 << 16
+#: Expansion steps allowed per value: lazy `%define` chains can double the work per level.
+_MAX_STEPS = 20_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,38 +44,48 @@ class Macros:
 
     def __init__(self, values: dict[str, str] | None = None) -> None:
         self.values: dict[str, str] = dict(values or {})
+        self._steps = 0
 
     def expand(self, text: str, depth: int = 0) -> str:
+        """`text` with every known macro expanded; unknown ones stay as written."""
+        if depth == 0:
+            self._steps = 0
         if depth > _MAX_DEPTH or "%" not in text:
             return text
         out: list[str] = []
-        index = 0
+        size = index = 0
         while index < len(text):
-            char = text[index]
-            following = text[index + 1 : index + 2]
-            if char != "%":
-                out.append(char)
-                index += 1
-            elif following == "%":
-                out.append("%")
-                index += 2
-            elif following == "{":
-                end = _closing_brace(text, index + 1)
-                if end < 0:
-                    out.append(text[index:])
-                    break
-                out.append(self._braced(text[index + 2 : end], text[index : end + 1], depth))
-                index = end + 1
-            elif match := _NAME.match(text, index + 1):
-                value = self.values.get(match.group())
-                out.append(
-                    self.expand(value, depth + 1) if value is not None else f"%{match.group()}"
-                )
-                index = match.end()
-            else:
-                out.append(char)
-                index += 1
+            self._steps += 1
+            if self._steps > _MAX_STEPS:
+                return "".join(out) + text[index:]
+            piece, index = self._next(text, index, depth)
+            out.append(piece)
+            size += len(piece)
+            if size > _MAX_LENGTH:
+                return text
         return "".join(out)
+
+    def _next(self, text: str, index: int, depth: int) -> tuple[str, int]:
+        """The expansion of what starts at `index`, and where the rest starts."""
+        char = text[index]
+        following = text[index + 1 : index + 2]
+        if char != "%":
+            end = text.find("%", index)
+            end = len(text) if end < 0 else end
+            return text[index:end], end
+        if following == "%":
+            return "%", index + 2
+        if following == "{":
+            end = _closing_brace(text, index + 1)
+            if end < 0:
+                return text[index:], len(text)
+            return self._braced(text[index + 2 : end], text[index : end + 1], depth), end + 1
+        match = _NAME.match(text, index + 1)
+        if match is None:
+            return char, index + 1
+        value = self.values.get(match.group())
+        expanded = self.expand(value, depth + 1) if value is not None else f"%{match.group()}"
+        return expanded, match.end()
 
     def _braced(self, inner: str, whole: str, depth: int) -> str:
         match = _BRACED.fullmatch(inner)

@@ -865,3 +865,15 @@ def test_fuzz_any_typed_config_applies_without_crashing(entries, spec):
     lines = [e.yaml_line for e, count in zip(entries, per_block, strict=True) for _ in range(count)]
     assert [o.yaml_line for o in result.outcomes[: len(lines)]] == lines
     assert all(o.problem for o in result.problems)
+
+
+@pytest.mark.parametrize("define", ["%global", "%define"])
+def test_macro_bombs_stay_unexpanded_and_are_noted(define):
+    chain = [f"{define} m0 x"] + [f"{define} m{i} %{{m{i - 1}}}%{{m{i - 1}}}" for i in range(1, 40)]
+    spec = "\n".join([*chain, "Name: bomb", "Version: 1", "Release: %{m39}", "%changelog", ""])
+    text = "  - changelog_entry:\n      - {name: A, email: a@b, line: [x]}\n"
+
+    _files, result = _run(spec, text)
+
+    assert result.outcomes[0].status is APPLIED
+    assert any("unexpanded" in note for note in result.outcomes[0].notes)
