@@ -877,3 +877,29 @@ def test_macro_bombs_stay_unexpanded_and_are_noted(define):
 
     assert result.outcomes[0].status is APPLIED
     assert any("unexpanded" in note for note in result.outcomes[0].notes)
+
+
+SPEC_LINES = st.one_of(
+    st.sampled_from(
+        [
+            "%if 0%{?rhel}", "%else", "%endif", "%elif 1", "%ifarch x86_64", "%global a %{b",
+            "%global b }", "%define c(x) %{-x}", "Release: %{a}%{?c:%{c}}", "Version: %%{",
+            "Epoch: %{?", "%changelog", "Patch1: x", "%patch1 -p1", "%setup", "popd", "%autosetup",
+            "Source0: y", "%{lua: x", '%if (1 && "a" == "a") || !0', "%if 1 + - ( 2",
+            "Release: %autorelease", "%description", "%files tools",
+        ]
+    ),
+    st.text(alphabet="%{}?!:ab \\-()#", max_size=12),
+)  # fmt: skip
+
+
+@settings(max_examples=200, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(SPEC_LINES, max_size=25))
+def test_fuzz_any_spec_text_takes_the_realistic_config_without_crashing(lines):
+    config = parse_config((DATA / "configs" / "widget.yaml").read_text())
+
+    result = apply_config(
+        config, {"w.spec": "\n".join(lines)}, spec_name="w.spec", changelog_date=DATE
+    )
+
+    assert len(result.outcomes) == 9
