@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from bot import __version__
-from bot.commands import analyze, inspect, migrate
+from bot.commands import analyze, inspect, lint, migrate
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +35,12 @@ def build_subcommands() -> list[Subcommand]:
             "Show the patch id, declared upstream status and references of patch files.",
             inspect.add_arguments,
             inspect.run,
+        ),
+        Subcommand(
+            "lint",
+            "Run the downstream health checks on a downstream dist-git tree and its base.",
+            lint.add_arguments,
+            lint.run,
         ),
         Subcommand(
             "migrate",

@@ -8,6 +8,7 @@ from typing import Any
 from bot.settings.branches import parse_branches
 from bot.settings.errors import Problems
 from bot.settings.forges import parse_forges, parse_targets
+from bot.settings.health import parse_health
 from bot.settings.schema import ForgeRole, ForgeSettings, ForgeType, Settings
 from bot.settings.sections import (
     DATABASE_URL_ENV,
@@ -47,6 +48,7 @@ def parse_settings(
     policy = parse_policy(top)
     digest = parse_digest(top, environ=environ, known_timezones=known_timezones)
     web = parse_web(top)
+    health = parse_health(top)
     top.finish()
     _check_roles(forges, problems)
     for index, name in enumerate(policy.auto_submit or ()):
@@ -68,6 +70,7 @@ def parse_settings(
         policy=policy,
         digest=digest,
         web=web,
+        health=health,
     )
 
 

@@ -8,6 +8,7 @@ from datetime import time, timedelta
 from enum import StrEnum
 from pathlib import PurePosixPath
 
+from bot.domain.health.suppress import Suppression
 from bot.domain.model import Target
 from bot.settings.secret import Secret
 
@@ -181,6 +182,13 @@ class WebSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class HealthSettings:
+    """How the downstream health checks are tuned: which findings are silenced, and why."""
+
+    suppressions: tuple[Suppression, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     """A whole, validated deployment configuration; `source` names the file it came from."""
 
@@ -194,6 +202,7 @@ class Settings:
     policy: PolicySettings
     digest: DigestSettings | None
     web: WebSettings
+    health: HealthSettings = HealthSettings()
 
     def forge(self, name: str) -> ForgeSettings:
         """The forge called `name`; raises KeyError for a name the configuration lacks."""
