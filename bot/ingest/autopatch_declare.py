@@ -48,6 +48,8 @@ class Declared:
 
     lines: list[str]
     number: str
+    #: Set when "Latest" produced a number the spec already declares (see `declare`).
+    duplicate: bool = False
 
 
 def declare(
@@ -59,7 +61,11 @@ def declare(
     marker: bool,
     patches_file: bool = False,
 ) -> Declared:
-    """Add `<directive><number>: <name>`; `number` None takes the last directive's plus one."""
+    """Add `<directive><number>: <name>`; `number` None takes the last directive's plus one.
+
+    That is autopatch-tool's "Latest": one more than the number of the last directive line,
+    which is one more than the highest whenever the spec lists them in ascending order.
+    """
     found = _last_directive(lines, directive)
     if found is None and directive == "Patch" and not patches_file:
         # A spec without patches gets its first one after the sources.
@@ -81,7 +87,9 @@ def declare(
     if marker and not any(_is_marker(line, f"# AlmaLinux {directive}") for line in lines):
         block = ["", f"# AlmaLinux {directive}"] if lines else [f"# AlmaLinux {directive}"]
     block.append(f"{directive}{written}: {name}")
-    return Declared([*lines[: anchor + 1], *block, *lines[anchor + 1 :]], written)
+    # "Latest" follows the *last* directive, like the tool; out-of-order numbers can collide.
+    duplicate = number is None and written != "" and int(written) in _numbers(lines, directive)
+    return Declared([*lines[: anchor + 1], *block, *lines[anchor + 1 :]], written, duplicate)
 
 
 def add_apply_line(

@@ -24,18 +24,18 @@ def add_file(entry: AddFile, work: Workspace, *, default_marker: bool) -> Action
             problem=f"{entry.name} already exists in the package",
         )
     notes: list[str] = []
+    problem = None
     if entry.modify_spec:
         # Packages that list patches in a `*.patches` file (grub2, shim) get the line there.
         patches = work.targets("*.patches") if entry.file_kind is FileKind.PATCH else []
         target = patches[0] if patches else work.spec_name
         try:
-            notes.append(
-                _declare(
-                    entry, work, target, patches_file=bool(patches), default_marker=default_marker
-                )
+            note, problem = _declare(
+                entry, work, target, patches_file=bool(patches), default_marker=default_marker
             )
         except SpecEditError as error:
             return outcome_of(entry, OutcomeStatus.FAILED, entry.name, problem=str(error))
+        notes.append(note)
     else:
         notes.append("modify_spec is false: the spec is left alone")
     content = work.added_files.get(entry.name)
@@ -43,12 +43,14 @@ def add_file(entry: AddFile, work: Workspace, *, default_marker: bool) -> Action
         notes.append(f"files/{entry.name} was not provided, so only its declaration was added")
     else:
         work.added[destination] = content
-    return outcome_of(entry, OutcomeStatus.APPLIED, entry.name, matches=1, notes=tuple(notes))
+    status = OutcomeStatus.PARTIAL if problem else OutcomeStatus.APPLIED
+    return outcome_of(entry, status, entry.name, matches=1, problem=problem, notes=tuple(notes))
 
 
 def _declare(
     entry: AddFile, work: Workspace, target: str, *, patches_file: bool, default_marker: bool
-) -> str:
+) -> tuple[str, str | None]:
+    """Edit the spec (or `*.patches`); returns a note and, when the result is doubtful, why."""
     if target not in work.files:
         raise SpecEditError(work.spec_problem())
     lines = split_lines(work.files[target])
@@ -80,7 +82,13 @@ def _declare(
         if style is ApplyStyle.AUTOSETUP:
             note += "; applied by %autosetup/%autopatch"
     work.files[target] = join_lines(lines)
-    return note
+    problem = None
+    if declared.duplicate:
+        problem = (
+            f'"Latest" gave {directive}{declared.number}, which {target} already declares: '
+            "the tool numbers after the last line, not the highest; give an explicit number"
+        )
+    return note, problem
 
 
 def delete_file(entry: DeleteFile, work: Workspace) -> ActionOutcome:

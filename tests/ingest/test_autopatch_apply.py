@@ -903,3 +903,21 @@ def test_fuzz_any_spec_text_takes_the_realistic_config_without_crashing(lines):
     )
 
     assert len(result.outcomes) == 9
+
+
+def test_latest_follows_the_last_patch_line_and_flags_a_collision():
+    spec = "Name: a\nVersion: 1\nRelease: 1\nPatch7: seven.patch\nPatch3: three.patch\n"
+    spec += "\n%prep\n%autosetup\n"
+    config = parse_config("actions:\n  - add_files:\n      - {type: patch, name: new.patch}\n")
+
+    result = apply_config(config, {"a.spec": spec}, spec_name="a.spec", changelog_date=DATE)
+
+    assert "Patch4: new.patch" in result.files["a.spec"]
+    assert result.outcomes[0].status is OutcomeStatus.APPLIED
+
+    spec = spec.replace("Patch3: three.patch", "Patch6: six.patch")
+    result = apply_config(config, {"a.spec": spec}, spec_name="a.spec", changelog_date=DATE)
+
+    assert "Patch7: new.patch" in result.files["a.spec"]
+    assert result.outcomes[0].status is OutcomeStatus.PARTIAL
+    assert "already declares" in (result.outcomes[0].problem or "")
