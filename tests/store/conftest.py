@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,6 +17,7 @@ import pytest
 from sqlalchemy import URL, Engine, create_engine
 
 from bot.store import Store, migrate, open_engine, parse_url, session_factory
+from bot.store.models import Base
 
 POSTGRES_ENV = "UPSTREAM_BOT_TEST_POSTGRES_URL"
 POSTGRES_SKIP = f"set {POSTGRES_ENV} to run store tests on PostgreSQL"
@@ -80,6 +82,47 @@ def migrated(engine: Engine) -> Engine:
     return engine
 
 
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated SQLite file that tests copy instead of migrating again."""
+    path = tmp_path_factory.mktemp("template") / "store.sqlite3"
+    migrate(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_store_database(postgres_database: Engine) -> Iterator[Engine]:
+    """A schema migrated once per session; ``store_engine`` empties it before each test."""
+    with postgres_database.connect() as connection:
+        connection.exec_driver_sql('CREATE SCHEMA "store"')
+    url = postgres_database.url.update_query_dict({"options": "-csearch_path=store"})
+    engine = open_engine(url)
+    migrate(engine)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture(params=BACKENDS)
+def store_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    """A migrated, empty database on each backend, prepared faster than ``migrated``."""
+    if request.param == "sqlite":
+        path = tmp_path / "store.sqlite3"
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
+        engine = open_engine(f"sqlite:///{path}")
+        try:
+            yield engine
+        finally:
+            engine.dispose()
+        return
+    engine = request.getfixturevalue("postgres_store_database")
+    tables = ", ".join(f'"{table.name}"' for table in Base.metadata.sorted_tables)
+    with engine.begin() as connection:
+        connection.exec_driver_sql(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
+    yield engine
+
+
 @pytest.fixture
-def store(migrated: Engine) -> Store:
-    return Store(session_factory(migrated))
+def store(store_engine: Engine) -> Store:
+    return Store(session_factory(store_engine))

@@ -50,7 +50,7 @@ def test_naive_datetimes_are_refused(store: Store) -> None:
     assert store.get_package("bash") is None
 
 
-def test_time_ordering_in_sql_follows_the_instant(store: Store, migrated: Engine) -> None:
+def test_time_ordering_in_sql_follows_the_instant(store: Store, store_engine: Engine) -> None:
     # 09:00+02:00 is before 08:30 UTC; SQL comparisons must agree on both databases.
     with_branch(store)
     store.record_changes("bash", "a9", [change("x")], now=NOW)
@@ -86,10 +86,12 @@ def test_enum_columns_read_back_as_str_enums(store: Store) -> None:
     assert stored.record.type is ChangeType.SPEC_EDIT
 
 
-def test_an_unknown_stored_value_is_a_store_error_on_read(store: Store, migrated: Engine) -> None:
+def test_an_unknown_stored_value_is_a_store_error_on_read(
+    store: Store, store_engine: Engine
+) -> None:
     with_branch(store)
     store.record_changes("bash", "a9", [change("x")], now=NOW)
-    with migrated.begin() as connection:
+    with store_engine.begin() as connection:
         connection.execute(text("UPDATE changes SET kind = 'from-the-future'"))
     with pytest.raises(StoreError, match="reading Kind: 'from-the-future' is not one of"):
         store.list_changes("bash", "a9")
