@@ -55,6 +55,9 @@ def rewrite(
     (every match in the line when `count` is -1); the tool does not cap regex lines by count.
     """
     work = list(lines)
+    if not regex and find == [""]:
+        # Only a hand-built config has an empty `find`; it would match between every character.
+        return Edit(work, 0)
     matches = 0
     index = 0
     pattern = re.compile(find[0]) if regex and len(find) == 1 else None

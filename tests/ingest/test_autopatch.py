@@ -602,7 +602,7 @@ def _assert_parses_or_explains(text: str | bytes) -> None:
         declared_changes(config)
 
 
-@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.text(alphabet=string.printable + "äé\u2028{}[]-:&*!|>'\"%#", max_size=300))
 def test_fuzz_random_text_never_crashes(text):
     _assert_parses_or_explains(text)
@@ -644,13 +644,13 @@ DOCS = st.recursive(
 )
 
 
-@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(DOCS)
 def test_fuzz_yaml_shaped_documents_never_crash(document):
     _assert_parses_or_explains(yaml.safe_dump(document))
 
 
-@settings(max_examples=200, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.sampled_from(sorted(p.name for p in CONFIGS.glob("*.yaml"))), st.data())
 def test_fuzz_mutated_fixtures_never_crash(name, data):
     text = (CONFIGS / name).read_text()

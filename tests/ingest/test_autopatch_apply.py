@@ -846,7 +846,7 @@ ENTRIES = st.one_of(
 )
 
 
-@settings(max_examples=200, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     st.lists(ENTRIES, max_size=6),
     st.sampled_from(sorted(p.name for p in (DATA / "specs").iterdir())),
@@ -893,7 +893,7 @@ SPEC_LINES = st.one_of(
 )  # fmt: skip
 
 
-@settings(max_examples=200, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(SPEC_LINES, max_size=25))
 def test_fuzz_any_spec_text_takes_the_realistic_config_without_crashing(lines):
     config = parse_config((DATA / "configs" / "widget.yaml").read_text())
