@@ -91,7 +91,7 @@ def parse_config(text: str | bytes, *, path: str = "config.yaml") -> AutopatchCo
             f"the config must be a mapping, got {type_name(root)}",
             "start the file with `actions:` at column 0",
         )
-    if report.errors or not isinstance(root, YamlMap):
+    if not isinstance(root, YamlMap):
         raise AutopatchError(tuple(report.errors))
     for key, _value in root.entries:
         if key.value not in _TOP_KEYS:
@@ -104,8 +104,12 @@ def parse_config(text: str | bytes, *, path: str = "config.yaml") -> AutopatchCo
     parameters = _parameters(root, report)
     actions = _actions(root, report)
     if report.errors:
-        raise AutopatchError(tuple(report.errors))
-    return AutopatchConfig(path, actions, parameters, tuple(report.warnings))
+        raise AutopatchError(_by_line(report.errors))
+    return AutopatchConfig(path, actions, parameters, _by_line(report.warnings))
+
+
+def _by_line(problems: list[ConfigProblem]) -> tuple[ConfigProblem, ...]:
+    return tuple(sorted(problems, key=lambda problem: problem.line or 0))
 
 
 def _decode(text: str | bytes, report: Report) -> str | None:
