@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 from bot.domain.spec_conditions import OPENERS, Condition, directive_of
 from bot.domain.spec_macros import MacroTable
@@ -42,6 +43,15 @@ def parse_spec(text: str, *, path: str, includes: Mapping[str, str] | None = Non
     return parser.build(text)
 
 
+@dataclass(slots=True)
+class _Frame:
+    """One open `%if` block: where it opened and the conditions of its current branch."""
+
+    opened: int
+    conditions: list[Condition]
+    has_else: bool = False
+
+
 class _Parser:
     def __init__(self, path: str, includes: Mapping[str, str]) -> None:
         self.path = path
@@ -57,7 +67,7 @@ class _Parser:
         self.included: set[str] = set()
 
     def run(self, text: str, file: str) -> None:
-        stack: list[list[Condition]] = []
+        stack: list[_Frame] = []
         in_changelog = False
         in_macro_body = False
         for number, raw in enumerate(text.splitlines(), start=1):
@@ -81,20 +91,20 @@ class _Parser:
             if directive:
                 self._conditional(directive, stack, number, file)
                 continue
-            conditions = tuple(c for frame in stack for c in frame)
+            conditions = tuple(c for frame in stack for c in frame.conditions)
             self._line(line, number, file, conditions)
         for frame in stack:
             self.warnings.append(
-                f"{file}:{frame[-1].line}: %if is never closed by %endif; "
+                f"{file}:{frame.opened}: %if is never closed by %endif; "
                 "conditions after it may be read wrongly"
             )
 
     def _conditional(
-        self, directive: tuple[str, str], stack: list[list[Condition]], number: int, file: str
+        self, directive: tuple[str, str], stack: list[_Frame], number: int, file: str
     ) -> None:
         name, argument = directive
         if name in OPENERS:
-            stack.append([Condition(name, argument, number, negated=False)])
+            stack.append(_Frame(number, [Condition(name, argument, number, negated=False)]))
         elif name == "%endif":
             if stack:
                 stack.pop()
@@ -102,16 +112,19 @@ class _Parser:
                 self.warnings.append(f"{file}:{number}: %endif without a matching %if; ignored")
         elif not stack:
             self.warnings.append(f"{file}:{number}: {name} without a matching %if; ignored")
+        elif stack[-1].has_else:
+            self.warnings.append(f"{file}:{number}: {name} after %else in one %if block; ignored")
         else:
+            # every earlier branch of the block was false for this one to be taken
+            frame = stack[-1]
             previous = [
-                Condition(c.directive, c.expression, c.line, negated=True)
-                for c in stack[-1]
-                if not c.negated
+                c if c.negated else Condition(c.directive, c.expression, c.line, negated=True)
+                for c in frame.conditions
             ]
             if name == "%else":
-                stack[-1] = previous
+                frame.conditions, frame.has_else = previous, True
             else:
-                stack[-1] = [*previous, Condition(name, argument, number, negated=False)]
+                frame.conditions = [*previous, Condition(name, argument, number, negated=False)]
 
     def _line(self, line: str, number: int, file: str, conditions: tuple[Condition, ...]) -> None:
         define = _DEFINE.match(line)

@@ -182,3 +182,21 @@ def test_multi_line_macro_bodies_are_not_spec_lines() -> None:
     spec = parse_spec(text, path="x.spec")
     assert [t.filename for t in spec.patches()] == ["real.patch"]
     assert spec.warnings == ()
+
+
+def test_else_after_elif_negates_every_earlier_branch() -> None:
+    text = (
+        "%if 0%{?fedora}\nPatch1: f.patch\n%elif 0%{?rhel}\nPatch2: r.patch\n"
+        "%else\nPatch3: o.patch\n%endif\n"
+    )
+    spec = parse_spec(text, path="x.spec")
+    other = next(t for t in spec.tags if t.filename == "o.patch")
+    assert sorted((c.expression, c.negated) for c in other.conditions) == [
+        ("0%{?fedora}", True),
+        ("0%{?rhel}", True),
+    ]
+
+
+def test_second_else_is_a_warning() -> None:
+    spec = parse_spec("%if 0%{?rhel}\n%else\n%else\nPatch1: a.patch\n%endif\n", path="x.spec")
+    assert spec.warnings[-1:] == ("x.spec:3: %else after %else in one %if block; ignored",)
