@@ -68,6 +68,6 @@ PATHS = _paths(edited({}))
 def test_a_valid_document_with_random_values_never_crashes(changes):
     try:
         data = edited(dict(changes))
-    except (KeyError, IndexError, TypeError):
-        return  # an earlier change removed the parent of a later one
+    except (KeyError, IndexError, TypeError, AttributeError):
+        return  # an earlier change removed or replaced the parent of a later one
     assert isinstance(_parse(data), SettingsError | Settings)
