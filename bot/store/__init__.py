@@ -10,7 +10,7 @@ Typical use::
 from bot.store.db import migrate, open_engine, parse_url, session_factory
 from bot.store.errors import StoreError, mask_url
 from bot.store.repository import Store
-from bot.store.schema_version import current_revision, head_revision, is_at_head, upgrade
+from bot.store.schema_version import current_revision, head_revision, is_at_head
 
 __all__ = [
     "Store",
@@ -23,5 +23,4 @@ __all__ = [
     "open_engine",
     "parse_url",
     "session_factory",
-    "upgrade",
 ]

@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy.exc import StatementError
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.domain.model import Status, Target
@@ -50,10 +50,11 @@ class Store:
         try:
             with self._sessions.begin() as session:
                 yield session
-        except StatementError as exc:
+        except SQLAlchemyError as exc:
             # Our own checks inside column types surface wrapped by SQLAlchemy.
-            if isinstance(exc.orig, StoreError):
-                raise exc.orig from None
+            orig = getattr(exc, "orig", None)
+            if isinstance(orig, StoreError):
+                raise orig from None
             raise database_error(exc, self._url, doing=doing) from None
 
     # Inventory

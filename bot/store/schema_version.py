@@ -6,6 +6,7 @@ pointing inside the package, so no ``alembic.ini`` is needed at run time.
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from alembic import command
@@ -17,6 +18,8 @@ from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import DBAPIError
 
 from bot.store.errors import StoreError, database_error, mask_url
+
+log = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
@@ -64,6 +67,7 @@ def upgrade(engine: Engine) -> None:
                 connection.execute(
                     text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY}
                 )
+            before = MigrationContext.configure(connection).get_current_revision()
             command.upgrade(alembic_config(connection), "head")
     except CommandError as exc:
         raise StoreError(
@@ -72,3 +76,11 @@ def upgrade(engine: Engine) -> None:
         ) from None
     except DBAPIError as exc:
         raise database_error(exc, engine.url, doing="migrating") from None
+    log.info(
+        "database schema at head",
+        extra={
+            "database": mask_url(engine.url),
+            "from_revision": before,
+            "revision": head_revision(),
+        },
+    )

@@ -117,9 +117,10 @@ def store_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Eng
             engine.dispose()
         return
     engine = request.getfixturevalue("postgres_store_database")
-    tables = ", ".join(f'"{table.name}"' for table in Base.metadata.sorted_tables)
+    # DELETE, children first: on a few rows it is much faster than TRUNCATE.
     with engine.begin() as connection:
-        connection.exec_driver_sql(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
+        for table in reversed(Base.metadata.sorted_tables):
+            connection.execute(table.delete())
     yield engine
 
 

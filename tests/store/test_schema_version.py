@@ -12,7 +12,14 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import URL, Engine, inspect
 
-from bot.store import current_revision, head_revision, is_at_head, migrate, open_engine
+from bot.store import (
+    StoreError,
+    current_revision,
+    head_revision,
+    is_at_head,
+    migrate,
+    open_engine,
+)
 from bot.store.models import Base
 from bot.store.schema_version import MIGRATIONS, alembic_config
 
@@ -92,3 +99,12 @@ def test_replicas_migrating_at_once_all_succeed(database_url: URL, replicas: int
         assert _schema_diff(engine) == []
     finally:
         engine.dispose()
+
+
+def test_a_database_from_a_newer_version_is_refused(migrated: Engine) -> None:
+    with migrated.begin() as connection:
+        connection.exec_driver_sql("UPDATE alembic_version SET version_num = '9999'")
+    assert is_at_head(migrated) is False
+    with pytest.raises(StoreError, match="run that version"):
+        migrate(migrated)
+    assert current_revision(migrated) == "9999"
