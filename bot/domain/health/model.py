@@ -97,7 +97,7 @@ class HealthReport:
         return tuple(
             f
             for f in self.findings
-            if not f.suppressed and (severity is None or f.severity is severity)
+            if not f.suppressed and (severity is None or f.severity == severity)
         )
 
     @property

@@ -10,6 +10,7 @@ with a hunk that is the exact inverse of a hunk of a patch the base added.
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
@@ -31,13 +32,15 @@ _HINT = (
 #: lines too common to tell one change from another
 _FRAMING = frozenset({"", "%endif", "%else", "fi", "done", "esac", "}", "{", "popd", "\\"})
 _MAX_TEXT = 2_000_000
+_PATCH_TAG = re.compile(r"^patch\d*:", re.I)
 
 
 @dataclass(frozen=True, slots=True)
 class _Hunk:
     removed: tuple[str, ...]
     added: tuple[str, ...]
-    #: where the hunk starts in the newer text (1-based)
+    #: where the hunk starts in the older and the newer text (1-based)
+    old_line: int
     line: int
 
 
@@ -91,13 +94,12 @@ def _reverted_text(previous: DistGit, given: HealthInput) -> Iterator[Finding]:
                 continue
             for hunk in ours:
                 if gone <= set(hunk.removed) and back <= set(hunk.added):
-                    shown = next(iter(sorted(gone or back)))
                     yield Finding(
                         check=UPSTREAM_FIX_REVERTED,
                         severity=Severity.WARNING,
                         message=(
                             "the downstream undoes a change the base made since the previous "
-                            f"import (base line {change.line}: `{shown}`)"
+                            f"import: {_shown(previous, base, name, change)}"
                         ),
                         file=_path(downstream, name),
                         line=min(hunk.line, max(len(down), 1)),
@@ -134,7 +136,7 @@ def _inverse_patches(previous: DistGit, given: HealthInput) -> Iterator[Finding]
                 message=f"{name} reverts a hunk of {undone}, which the base added since the "
                 "previous import",
                 file=_path(given.downstream, name),
-                line=None,
+                line=_line_of_run(data, removed, added),
                 hint=_HINT,
                 subject=f"{name}>{undone}",
             )
@@ -172,14 +174,28 @@ def _lines(git: DistGit, name: str) -> list[str]:
 def _hunks(old: list[str], new: list[str]) -> list[_Hunk]:
     matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
     return [
-        _Hunk(tuple(old[i1:i2]), tuple(new[j1:j2]), j1 + 1)
+        _Hunk(tuple(old[i1:i2]), tuple(new[j1:j2]), i1 + 1, j1 + 1)
         for tag, i1, i2, j1, j2 in matcher.get_opcodes()
         if tag != "equal"
     ]
 
 
+def _shown(previous: DistGit, base: DistGit, name: str, change: _Hunk) -> str:
+    """The base's change in words: the line it added (or, for a removal, the one it took out)."""
+    if change.added:
+        text = _raw(base, name)[change.line - 1].strip()
+        return f"the base wrote `{text}` at line {change.line}"
+    text = _raw(previous, name)[change.old_line - 1].strip()
+    return f"the base took out `{text}`"
+
+
 def _substantive(lines: tuple[str, ...]) -> set[str]:
-    return {line for line in lines if line not in _FRAMING and not line.startswith("#")}
+    """Lines that tell a change apart; Patch tags are left to the dropped-patch form."""
+    return {
+        line
+        for line in lines
+        if line not in _FRAMING and not line.startswith("#") and not _PATCH_TAG.match(line)
+    }
 
 
 def _runs(data: bytes) -> list[tuple[tuple[bytes, ...], tuple[bytes, ...]]]:
@@ -197,6 +213,15 @@ def _runs(data: bytes) -> list[tuple[tuple[bytes, ...], tuple[bytes, ...]]]:
             runs.append((tuple(removed), tuple(added)))
             removed, added = [], []
     return runs
+
+
+def _line_of_run(data: bytes, removed: tuple[bytes, ...], added: tuple[bytes, ...]) -> int | None:
+    """The line of a patch file where a run of changed lines starts."""
+    sign, first = (b"-", removed[0]) if removed else (b"+", added[0])
+    for number, line in enumerate(data.splitlines(), start=1):
+        if line[:1] == sign and line[1:].translate(None, GIT_SPACE) == first:
+            return number
+    return None
 
 
 def _path(git: DistGit, name: str) -> str:
