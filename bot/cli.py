@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from bot import __version__
-from bot.commands import analyze, inspect, lint, migrate
+from bot.commands import analyze, analyze_autopatch, inspect, lint, migrate
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +29,12 @@ def build_subcommands() -> list[Subcommand]:
             "List the changes a downstream dist-git tree makes to its base.",
             analyze.add_arguments,
             analyze.run,
+        ),
+        Subcommand(
+            "analyze-autopatch",
+            "List the changes an autopatch config declares (or makes, applied to --base).",
+            analyze_autopatch.add_arguments,
+            analyze_autopatch.run,
         ),
         Subcommand(
             "inspect",

@@ -134,3 +134,26 @@ def test_migrate_failure_masks_the_password() -> None:
     result = _run_env(env, "migrate", "--config", "config/sandbox.toml")
     assert result.returncode == 2
     assert "hunter2" not in result.stderr and "***" in result.stderr
+
+
+def test_analyze_autopatch_declared_and_applied_agree() -> None:
+    declared = _run("analyze-autopatch", "examples/autopatch", "--json")
+    applied = _run("analyze-autopatch", "examples/autopatch", "--base", "examples/base", "--json")
+    trees = _run(
+        "analyze", "--base", "examples/base", "--downstream", "examples/downstream", "--json"
+    )
+    for result in (declared, applied, trees):
+        assert result.returncode == 0, result.stderr
+    ids = [
+        sorted(c["id"] for c in json.loads(r.stdout)["changes"]) for r in (declared, applied, trees)
+    ]
+    assert ids[0] == ids[1] == ids[2]
+    assert len(ids[0]) == 6
+
+
+def test_analyze_autopatch_bad_config_names_the_line(tmp_path: Path) -> None:
+    (tmp_path / "config.yaml").write_text("actions:\n  - replace:\n      - target: spec\n")
+    result = _run("analyze-autopatch", str(tmp_path))
+    assert result.returncode == 2
+    assert "config.yaml:3: actions[0].replace[0].find: missing" in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr

@@ -16,6 +16,7 @@ from bot.domain.patch_id import patch_id
 from bot.domain.spec_conditions import branch_truth
 from bot.domain.spec_model import Spec, Tag
 from bot.ingest.patch_header import parse_patch_header
+from bot.ingest.spec import commented_applications
 from bot.ingest.spec_diff import edits
 
 if TYPE_CHECKING:
@@ -68,14 +69,14 @@ def _active(spec: Spec, kind: str, macros: Mapping[str, str]) -> dict[str, Tag]:
 
 def _tag_lines(spec: Spec, kind: str, names: set[str]) -> set[int]:
     """Lines of the spec itself that declare or apply the touched files."""
-    numbers = {
-        t.number for t in spec.tags if t.kind == kind and t.filename in names and not t.commented
-    }
+    numbers = {t.number for t in spec.tags if t.kind == kind and t.filename in names}
     lines = {
         t.line for t in spec.tags if t.kind == kind and t.filename in names and t.file == spec.path
     }
     if kind == "patch":
-        for application in spec.applications:
+        # commented-out applications too: `#%patch1022 -p1` goes with `#Patch1022:`
+        applications = [*spec.applications, *commented_applications(spec)]
+        for application in applications:
             if set(application.numbers) & numbers or set(application.names) & names:
                 lines.add(application.line)
     return lines
@@ -183,13 +184,9 @@ def _file_change(
         notes=tuple(notes),
     )
     verdict: Classification = classify(features, rules.classifier)
-    pid = patch_id(data) if data is not None and change_type is ChangeType.PATCH else None
-    cid = content_id(data) if data is not None and change_type is ChangeType.PATCH else None
-    identity = cid or (_digest(data) if data is not None else f"name:{name}")
-    if operation is Operation.MODIFIED:
-        identity = f"{name}:{identity}"
+    identity, pid, cid = file_identity(change_type, operation, name, data)
     return Change(
-        id=change_id(change_type, operation, identity),
+        id=identity,
         type=change_type,
         operation=operation,
         name=name,
@@ -209,6 +206,27 @@ def _file_change(
         references=tuple(ref.value for ref in header.references) if header else (),
         cves=features.cves,
     )
+
+
+def file_identity(
+    change_type: ChangeType, operation: Operation, name: str, data: bytes | None
+) -> tuple[str, str | None, str | None]:
+    """The change id, patch id and content id of a file change.
+
+    An added or changed patch is known by its content (so renaming the file keeps its id),
+    another file by its bytes, a file that is not in the tree by its name. A removal is
+    known by the name it removes: dropping a base patch stays the same decision when the
+    base updates that patch.
+    """
+    is_patch = data is not None and change_type is ChangeType.PATCH
+    pid = patch_id(data) if is_patch and data is not None else None
+    cid = content_id(data) if is_patch and data is not None else None
+    identity = cid or (_digest(data) if data is not None else f"name:{name}")
+    if operation is Operation.REMOVED:
+        identity = f"name:{name}"
+    elif operation is Operation.MODIFIED:
+        identity = f"{name}:{identity}"
+    return change_id(change_type, operation, identity), pid, cid
 
 
 def _changed_lines(old: bytes, new: bytes | None) -> tuple[tuple[str, ...], tuple[str, ...]]:

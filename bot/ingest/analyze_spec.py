@@ -126,7 +126,7 @@ def _bookkeeping(old: Spec, new: Spec, path: str, rules: ClassifierRules) -> lis
     if new.release and old_raw != new_raw:
         before = old_raw[0] if old_raw else "nothing"
         changes.append(
-            _bookkeeping_change(
+            bookkeeping_change(
                 "Release",
                 path,
                 new.release.line,
@@ -134,7 +134,9 @@ def _bookkeeping(old: Spec, new: Spec, path: str, rules: ClassifierRules) -> lis
                 new_raw,
                 f"release changed from {before!r} to {new_raw[0]!r}",
                 rules,
-                identity=new.release.suffix or new.release.raw,
+                identity=release_identity(
+                    old.release.raw if old.release else None, new.release.raw
+                ),
             )
         )
     known = {(e.date, e.author, e.version) for e in old.changelog}
@@ -142,7 +144,7 @@ def _bookkeeping(old: Spec, new: Spec, path: str, rules: ClassifierRules) -> lis
         if (entry.date, entry.author, entry.version) in known:
             continue
         changes.append(
-            _bookkeeping_change(
+            bookkeeping_change(
                 "%changelog",
                 path,
                 entry.line,
@@ -151,12 +153,31 @@ def _bookkeeping(old: Spec, new: Spec, path: str, rules: ClassifierRules) -> lis
                 f"changelog entry by {entry.author} for {entry.version or 'this release'}",
                 rules,
                 author=entry.author,
+                identity=changelog_identity(entry.items),
             )
         )
     return changes
 
 
-def _bookkeeping_change(
+def changelog_identity(items: tuple[str, ...]) -> str:
+    """A changelog entry's text without whitespace, so rewrapping keeps its identity."""
+    return "".join("".join(item.split()) for item in items)
+
+
+def release_identity(old: str | None, new: str) -> str:
+    """What the downstream inserted into the base's release (".alma.1"), not the number."""
+    if old is None:
+        return new
+    start = 0
+    while start < min(len(old), len(new)) and old[start] == new[start]:
+        start += 1
+    end = 0
+    while end < min(len(old), len(new)) - start and old[-1 - end] == new[-1 - end]:
+        end += 1
+    return new[start : len(new) - end] or new
+
+
+def bookkeeping_change(
     name: str,
     path: str,
     line: int,
@@ -167,8 +188,10 @@ def _bookkeeping_change(
     *,
     author: str | None = None,
     identity: str | None = None,
+    operation: Operation | None = None,
 ) -> Change:
-    operation = _operation(removed, added) if removed or added else Operation.MODIFIED
+    if operation is None:
+        operation = _operation(removed, added) if removed or added else Operation.MODIFIED
     verdict = classify(
         Features(
             type=ChangeType.SPEC_EDIT,

@@ -197,6 +197,18 @@ class _Parser:
         )
 
 
+def commented_applications(spec: Spec) -> list[Application]:
+    """`%patch` lines that a `#` turned off, read as if they were on."""
+    found = []
+    for number, line in enumerate(spec.lines, start=1):
+        stripped = line.lstrip()
+        if stripped.startswith("#"):
+            application = _application(stripped.lstrip("#"), number, ())
+            if application is not None:
+                found.append(application)
+    return found
+
+
 def is_section_header(line: str) -> bool:
     """Whether a spec line starts a section (`%prep`, `%files devel`, ...)."""
     return _SECTION.match(line) is not None
