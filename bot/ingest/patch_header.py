@@ -113,9 +113,21 @@ _ADDRESS = re.compile(r"^(.*?)\s*<([^<>\s]+@[^<>\s]+)>\s*$")
 _CANONICAL = {
     name.lower(): name
     for name in (
-        "From", "Author", "Date", "Subject", "Description", "Forwarded", "Origin",
-        "Applied-Upstream", "Bug", "Last-Update", "Patch-mainline", "Git-commit", "Git-repo",
-        "References", "Upstream-Status",
+        "From",
+        "Author",
+        "Date",
+        "Subject",
+        "Description",
+        "Forwarded",
+        "Origin",
+        "Applied-Upstream",
+        "Bug",
+        "Last-Update",
+        "Patch-mainline",
+        "Git-commit",
+        "Git-repo",
+        "References",
+        "Upstream-Status",
     )
 }
 #: Fields that may open a header block; any "Name: value" line may continue one.
@@ -123,15 +135,25 @@ _OPENERS = frozenset(_CANONICAL) | {"message-id", "mime-version", "to", "cc", "i
 #: Fields recognized below the top block too (Yocto and DEP-3 put them after free text).
 _BODY_KEYS = frozenset(_CANONICAL) - {"from", "date", "subject", "description"}
 _YOCTO_WORDS = {
-    "pending": S.PENDING, "submitted": S.SUBMITTED, "accepted": S.ACCEPTED,
-    "backport": S.BACKPORT, "backported": S.BACKPORT, "denied": S.DENIED,
-    "rejected": S.DENIED, "inappropriate": S.INAPPROPRIATE,
+    "pending": S.PENDING,
+    "submitted": S.SUBMITTED,
+    "accepted": S.ACCEPTED,
+    "backport": S.BACKPORT,
+    "backported": S.BACKPORT,
+    "denied": S.DENIED,
+    "rejected": S.DENIED,
+    "inappropriate": S.INAPPROPRIATE,
     "inactive-upstream": S.INACTIVE_UPSTREAM,
 }
 _YOCTO_STANDARD = frozenset(_YOCTO_WORDS) - {"backported", "rejected"}
 _SUSE_WORDS = {
-    "yes": S.BACKPORT, "queued": S.ACCEPTED, "submitted": S.SUBMITTED,
-    "not yet": S.PENDING, "not-yet": S.PENDING, "no": S.PENDING, "never": S.INAPPROPRIATE,
+    "yes": S.BACKPORT,
+    "queued": S.ACCEPTED,
+    "submitted": S.SUBMITTED,
+    "not yet": S.PENDING,
+    "not-yet": S.PENDING,
+    "no": S.PENDING,
+    "never": S.INAPPROPRIATE,
 }
 _UPSTREAM_HAS_IT = frozenset({S.ACCEPTED, S.BACKPORT})
 
@@ -285,8 +307,11 @@ def _declare(field: _Field, warn: _Warn) -> _Declaration | None:
         status = _YOCTO_WORDS[found[0]] if found else S.UNKNOWN
         reason = _qualifier(found[1]) if found else None
         if found is None:
-            warn(field.line, f"unknown Upstream-Status value {value!r}: expected Pending, "
-                 "Submitted, Accepted, Backport, Denied, Inappropriate or Inactive-Upstream")
+            warn(
+                field.line,
+                f"unknown Upstream-Status value {value!r}: expected Pending, "
+                "Submitted, Accepted, Backport, Denied, Inappropriate or Inactive-Upstream",
+            )
         elif found[0] not in _YOCTO_STANDARD:
             warn(field.line, f"non-standard Upstream-Status {value!r} read as {status}")
         elif status is S.INAPPROPRIATE and reason is None:
@@ -299,8 +324,11 @@ def _declare(field: _Field, warn: _Warn) -> _Declaration | None:
             status, reason = S.BACKPORT, value
         else:
             status = S.UNKNOWN
-            warn(field.line, f"unknown Patch-mainline value {value!r}: expected a version, "
-                 "Yes, Queued, Submitted, Not yet, No or Never")
+            warn(
+                field.line,
+                f"unknown Patch-mainline value {value!r}: expected a version, "
+                "Yes, Queued, Submitted, Not yet, No or Never",
+            )
     elif field.key == "forwarded" and low:
         word = _key(low)
         status = {"no": S.PENDING, "not-needed": S.INAPPROPRIATE}.get(word, S.SUBMITTED)
@@ -324,8 +352,11 @@ def _choose_status(
         same = [d for d in declared if d.source == source]
         for later in same[1:]:
             if later.status is not same[0].status:
-                warn(later.line, f"{source} given again as {later.raw!r}; "
-                     f"using the first, {same[0].raw!r} (line {same[0].line})")
+                warn(
+                    later.line,
+                    f"{source} given again as {later.raw!r}; "
+                    f"using the first, {same[0].raw!r} (line {same[0].line})",
+                )
 
     def first(*sources: str) -> _Declaration | None:
         return next((d for s in sources for d in declared if d.source == s), None)
@@ -342,9 +373,12 @@ def _choose_status(
     chosen = known[0] if known else (candidates[0] if candidates else None)
     for other in known[1:]:
         if chosen is not None and not _agree(chosen, other):
-            warn(other.line, f"conflicting declarations: {other.source} says {other.status} "
-                 f"but {chosen.source} (line {chosen.line}) says {chosen.status}; "
-                 f"using {chosen.source}")
+            warn(
+                other.line,
+                f"conflicting declarations: {other.source} says {other.status} "
+                f"but {chosen.source} (line {chosen.line}) says {chosen.status}; "
+                f"using {chosen.source}",
+            )
     return chosen
 
 
@@ -375,7 +409,7 @@ def _texts(top: list[_Field], free: list[tuple[int, str]]) -> tuple[str | None, 
         subject = text.pop(0).strip()
     # "[PATCH v2 3/7]" is transport; "[policies]" (sos' subsystem tag) is the subject.
     while subject and (tag := _BRACKETED.match(subject)) and "patch" in tag[1].lower().split():
-        subject = subject[tag.end():]
+        subject = subject[tag.end() :]
     subject = subject.strip() if subject else None
     description = "\n".join([*long, "", *text] if long else text).strip("\n")
     return subject, description if description.strip() else None

@@ -92,7 +92,9 @@ _PR_PATH = re.compile(
     re.IGNORECASE,
 )
 _COMMIT_URL = re.compile(
-    r"/(?:-/)?commits?/" + _SHA + r"|(?:commit(?:diff)?/?\?(?:[^#]*[&;])?id=|a=commit(?:diff)?;h=)"
+    r"/(?:-/)?commits?/"
+    + _SHA
+    + r"|(?:commit(?:diff)?/?\?(?:[^#]*[&;])?id=|a=commit(?:diff)?;h=)"
     + _SHA,
     re.IGNORECASE,
 )
