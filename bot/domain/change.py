@@ -76,3 +76,13 @@ def change_id(change_type: ChangeType, operation: Operation, *parts: str) -> str
 def normalize_lines(lines: tuple[str, ...] | list[str]) -> str:
     """Lines with all whitespace removed, so reindenting does not change an identity."""
     return "\n".join("".join(line.split()) for line in lines if line.strip())
+
+
+def scoped_id(package: str, branch: str, change: str) -> str:
+    """The id of one change on one branch of one package, as the store keys it.
+
+    Analysis ids are content ids: the same fix carried on a9 and a10s, or the same
+    bug-tracker patch in dnf and libdnf, has one analysis id but its own upstream status
+    on each branch, so the store keys changes by this scoped id.
+    """
+    return change_id(ChangeType.PATCH, Operation.ADDED, "scope", package, branch, change)
