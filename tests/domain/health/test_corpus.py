@@ -146,3 +146,36 @@ def test_the_raw_corpus_lacks_exactly_the_added_patch_files_it_does_not_carry(co
     # abrt, anaconda-user-help, cloud-init, dnf (2), efi-rpm-macros, glibc, libdnf (3),
     # libreport, mock (2), pesign, qemu-kvm (2), systemd
     assert reported == 17
+
+
+def test_a_previous_base_equal_to_the_base_finds_nothing_reverted(case) -> None:
+    folder, _downstream, _report = case
+    base, downstream = complete_trees(folder)
+    base_git = read_distgit(base, package=folder.name)
+    report = run_checks(
+        base_git,
+        read_distgit(downstream, package=folder.name),
+        rules=ALMALINUX,
+        previous_base=base_git,
+    )
+    assert [f for f in report.findings if f.check == "upstream-fix-reverted"] == []
+    assert report.notes == ()
+
+
+def test_abrt_commenting_out_a_patch_the_base_just_added_is_a_revert(corpus) -> None:
+    """abrt's config comments out Patch0026-28; had the base added 0026 in this import, the
+    downstream would drop a fix the base just made, and the check says where."""
+    folder = corpus / "autopatch" / "abrt"
+    base, downstream = complete_trees(folder)
+    added = b"Patch0026: 0026-cli-list-show-a-hint-about-creating-a-case-in-RHTS.patch\n"
+    previous = {**base, "abrt.spec": base["abrt.spec"].replace(added, b"")}
+    report = run_checks(
+        read_distgit(base, package="abrt"),
+        read_distgit(downstream, package="abrt"),
+        rules=ALMALINUX,
+        previous_base=read_distgit(previous, package="abrt"),
+    )
+    (finding,) = [f for f in report.findings if f.check == "upstream-fix-reverted"]
+    assert finding.subject == "0026-cli-list-show-a-hint-about-creating-a-case-in-RHTS.patch"
+    text = downstream["abrt.spec"].decode().splitlines()[finding.line - 1]
+    assert text == "#" + added.decode().strip()
