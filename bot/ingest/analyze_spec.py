@@ -36,36 +36,68 @@ def spec_edit_changes(
         if kept is None:
             continue
         removed, added = kept
-        operation = _operation(removed, added)
         section = new.section_at(edit.new_start) if added else old.section_at(edit.old_start)
-        content = f"{normalize_lines(removed)}\x00{normalize_lines(added)}"
+        content = _content(removed, added)
         counts[content] = counts.get(content, 0) + 1
-        verdict = classify(
-            Features(
-                type=ChangeType.SPEC_EDIT,
-                operation=operation,
-                name=section,
-                added=added,
-                removed=removed,
-            ),
-            rules,
-        )
         changes.append(
-            Change(
-                id=change_id(ChangeType.SPEC_EDIT, operation, content, str(counts[content])),
-                type=ChangeType.SPEC_EDIT,
-                operation=operation,
+            spec_edit_change(
+                removed,
+                added,
                 name=section,
-                kind=verdict.kind,
-                upstreamable=verdict.upstreamable,
-                declared_status=DeclaredStatus.NONE,
-                evidence=verdict.evidence,
+                rules=rules,
                 file=downstream.spec_path,
                 line=edit.new_start if added else None,
                 diff=Edit(edit.old_start, removed, edit.new_start, added).unified(),
+                occurrence=counts[content],
             )
         )
     return changes
+
+
+def spec_edit_change(
+    removed: tuple[str, ...],
+    added: tuple[str, ...],
+    *,
+    name: str,
+    rules: ClassifierRules,
+    file: str,
+    line: int | None,
+    diff: str,
+    occurrence: int = 1,
+    notes: tuple[str, ...] = (),
+    author: str | None = None,
+) -> Change:
+    """A spec edit, known by its lines without whitespace and which occurrence of them it is."""
+    operation = _operation(removed, added)
+    verdict = classify(
+        Features(
+            type=ChangeType.SPEC_EDIT,
+            operation=operation,
+            name=name,
+            added=added,
+            removed=removed,
+            notes=notes,
+        ),
+        rules,
+    )
+    return Change(
+        id=change_id(ChangeType.SPEC_EDIT, operation, _content(removed, added), str(occurrence)),
+        type=ChangeType.SPEC_EDIT,
+        operation=operation,
+        name=name,
+        kind=verdict.kind,
+        upstreamable=verdict.upstreamable,
+        declared_status=DeclaredStatus.NONE,
+        evidence=verdict.evidence,
+        file=file,
+        line=line,
+        diff=diff,
+        author=author,
+    )
+
+
+def _content(removed: tuple[str, ...], added: tuple[str, ...]) -> str:
+    return f"{normalize_lines(removed)}\x00{normalize_lines(added)}"
 
 
 def _body(spec: Spec) -> list[str]:

@@ -13,7 +13,7 @@ from bot.domain.model import ChangeType, DeclaredStatus, Operation
 from bot.domain.spec_conditions import branch_truth, directive_of
 from bot.ingest.analyze import AnalysisRules
 from bot.ingest.analyze_files import file_identity
-from bot.ingest.analyze_spec import bookkeeping_change, changelog_identity
+from bot.ingest.analyze_spec import bookkeeping_change, changelog_identity, spec_edit_change
 from bot.ingest.autopatch_apply import apply_config
 from bot.ingest.autopatch_changes import DeclaredChange, DeclaredType, declared_changes
 from bot.ingest.autopatch_model import AutopatchConfig
@@ -133,38 +133,19 @@ def _spec_edit(declared: DeclaredChange, rules: AnalysisRules, where: str) -> li
         added.extend(line for line in edit.added if _substantive(line, toggled=toggled))
     if not removed and not added:
         return changes
-    operation = (
-        Operation.MODIFIED if removed and added else Operation.ADDED if added else Operation.REMOVED
-    )
-    content = f"{normalize_lines(removed)}\x00{normalize_lines(added)}"
     notes = [f"declared at {where}"]
     if declared.regex:
         notes.append("declared as a regular expression; the lines shown are the pattern")
-    verdict = classify(
-        Features(
-            type=ChangeType.SPEC_EDIT,
-            operation=operation,
-            name="spec",
-            added=tuple(added),
-            removed=tuple(removed),
-            notes=tuple(notes),
-        ),
-        rules.classifier,
-    )
-    diff = "\n".join([*(f"-{x}" for x in removed), *(f"+{x}" for x in added)])
     changes.append(
-        Change(
-            id=change_id(ChangeType.SPEC_EDIT, operation, content, "1"),
-            type=ChangeType.SPEC_EDIT,
-            operation=operation,
+        spec_edit_change(
+            tuple(removed),
+            tuple(added),
             name="spec",
-            kind=verdict.kind,
-            upstreamable=verdict.upstreamable,
-            declared_status=DeclaredStatus.NONE,
-            evidence=verdict.evidence,
+            rules=rules.classifier,
             file=where.rsplit(":", 1)[0],
             line=declared.yaml_line,
-            diff=diff,
+            diff="\n".join([*(f"-{x}" for x in removed), *(f"+{x}" for x in added)]),
+            notes=tuple(notes),
             author=declared.changelog[0].name if declared.changelog else None,
         )
     )
