@@ -37,6 +37,10 @@ def parse_settings(
     the name is checked. Raises SettingsError listing every problem found.
     """
     problems = Problems(source)
+    # TOML keys are always text; a mapping built in code may not be, and nothing below
+    # could name such a key in a message.
+    _non_text_keys(data, path="", problems=problems)
+    problems.raise_if_any()
     _literal_secrets(data, path="", problems=problems, root=data)
     top = Table(data, path="", problems=problems)
     distribution = parse_distribution(top)
@@ -98,13 +102,33 @@ def _check_roles(forges: Mapping[str, ForgeSettings], problems: Problems) -> Non
         )
 
 
+def _non_text_keys(node: Any, *, path: str, problems: Problems) -> None:
+    items = (
+        node.items()
+        if isinstance(node, Mapping)
+        else enumerate(node)
+        if isinstance(node, list)
+        else ()
+    )
+    for key, value in items:
+        if isinstance(node, Mapping) and not isinstance(key, str):
+            problems.add(
+                path or "(top)",
+                f"has a key {key!r} that is not text",
+                "write keys as names, as TOML does",
+            )
+            continue
+        here = f"{path}[{key}]" if isinstance(node, list) else f"{path}.{key}" if path else key
+        _non_text_keys(value, path=here, problems=problems)
+
+
 def _literal_secrets(
     data: Mapping[str, Any], *, path: str, problems: Problems, root: Mapping[str, Any]
 ) -> None:
     """Report any key anywhere that holds a credential; its value is never repeated."""
     for key, value in data.items():
-        here = f"{path}.{key}" if path else key
-        if is_secret_key(key):
+        here = f"{path}.{key}" if path else str(key)
+        if is_secret_key(str(key)):
             problems.add(here, "a secret is written in the config file", _secret_fix(here, root))
         elif isinstance(value, Mapping):
             _literal_secrets(value, path=here, problems=problems, root=root)

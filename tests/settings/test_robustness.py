@@ -71,3 +71,13 @@ def test_a_valid_document_with_random_values_never_crashes(changes):
     except (KeyError, IndexError, TypeError, AttributeError):
         return  # an earlier change removed or replaced the parent of a later one
     assert isinstance(_parse(data), SettingsError | Settings)
+
+
+def test_keys_that_are_not_text_are_a_problem_not_a_crash():
+    data = edited({})
+    data["forges"] = {1: {"type": "gitea"}}
+    result = _parse(data)
+    assert isinstance(result, SettingsError)
+    assert [(p.key, p.message) for p in result.problems] == [
+        ("forges", "has a key 1 that is not text")
+    ]
