@@ -6,7 +6,7 @@ import argparse
 import os
 from pathlib import Path
 
-from bot.ingest.analyze import AnalysisRules
+from bot.domain.rules import AnalysisRules
 from bot.settings import load_settings, resolve_config_path
 
 

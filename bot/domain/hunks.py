@@ -52,8 +52,16 @@ def content_id(data: bytes) -> str | None:
 _DEV_NULL = b"/dev/null"
 #: git's extended header lines, kept when a bare diff still carries them.
 _EXTENDED = (
-    b"old mode ", b"new mode ", b"new file mode ", b"deleted file mode ", b"similarity index ",
-    b"dissimilarity index ", b"rename from ", b"rename to ", b"copy from ", b"copy to ",
+    b"old mode ",
+    b"new mode ",
+    b"new file mode ",
+    b"deleted file mode ",
+    b"similarity index ",
+    b"dissimilarity index ",
+    b"rename from ",
+    b"rename to ",
+    b"copy from ",
+    b"copy to ",
 )
 
 
@@ -128,8 +136,9 @@ def _absent(line: bytes, headers: list[bytes], empty_range: bytes) -> bool:
     return epoch and len(headers) == 1 and empty_range in headers[0]
 
 
-def _git_header(minus: bytes, plus: bytes, extended: list[bytes], headers: list[bytes]
-                ) -> list[bytes]:
+def _git_header(
+    minus: bytes, plus: bytes, extended: list[bytes], headers: list[bytes]
+) -> list[bytes]:
     old, new = _bare_path(minus), _bare_path(plus)
     created = _absent(minus, headers, b"@@ -0,0 ")
     deleted = _absent(plus, headers, b" +0,0 @@")

@@ -211,9 +211,7 @@ def _one_patch(sc: _Scanner) -> _Patch:
     return _Patch(patchlen, result, next_commit)
 
 
-def scan(
-    data: bytes, *, trace: list[tuple[LineTag, bytes]] | None = None
-) -> list[PatchIdResult]:
+def scan(data: bytes, *, trace: list[tuple[LineTag, bytes]] | None = None) -> list[PatchIdResult]:
     """Every id git prints for `data`; appends to `trace` each line git hashed or parsed.
 
     A BINARY entry carries the blob names git hashed in place of the binary line.
@@ -238,4 +236,3 @@ def patch_id(data: bytes) -> str | None:
     """The first id `git patch-id --stable` prints for `data`, or None when it prints none."""
     results = scan(data)
     return results[0].patch_id if results else None
-

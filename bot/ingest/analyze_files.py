@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
 
 from bot.domain.change import Change, change_id
 from bot.domain.classify import Classification, Features, classify
@@ -13,14 +12,12 @@ from bot.domain.distgit_model import DistGit
 from bot.domain.hunks import content_id
 from bot.domain.model import ChangeType, DeclaredStatus, Operation
 from bot.domain.patch_id import patch_id
+from bot.domain.rules import AnalysisRules
 from bot.domain.spec_conditions import branch_truth
 from bot.domain.spec_model import Spec, Tag
 from bot.ingest.patch_header import parse_patch_header
 from bot.ingest.spec import commented_applications
 from bot.ingest.spec_diff import edits
-
-if TYPE_CHECKING:
-    from bot.ingest.analyze import AnalysisRules
 
 _MAX_DIFF_LINES = 400
 

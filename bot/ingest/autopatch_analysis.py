@@ -10,8 +10,8 @@ from bot.domain.change import Change, change_id, normalize_lines
 from bot.domain.classify import Features, classify
 from bot.domain.distgit_model import Layout, Tree
 from bot.domain.model import ChangeType, DeclaredStatus, Operation
+from bot.domain.rules import AnalysisRules
 from bot.domain.spec_conditions import branch_truth, directive_of
-from bot.ingest.analyze import AnalysisRules
 from bot.ingest.analyze_files import file_identity
 from bot.ingest.analyze_spec import bookkeeping_change, changelog_identity, spec_edit_change
 from bot.ingest.autopatch_apply import apply_config

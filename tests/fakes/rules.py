@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.ingest.analyze import AnalysisRules
+from bot.domain.rules import AnalysisRules
 
 ALMALINUX = AnalysisRules.for_distribution(
     name="AlmaLinux",

@@ -23,7 +23,7 @@ from bot.domain.health.files import (
     check_patch_file_missing,
     check_source_file_missing,
 )
-from bot.domain.health.model import Check, Finding, HealthInput, HealthReport, HealthRules
+from bot.domain.health.model import Check, Finding, HealthInput, HealthReport
 from bot.domain.health.patches import (
     PATCH_UNAPPLIED,
     PATCH_UNUSED,
@@ -39,6 +39,7 @@ from bot.domain.health.reverted import (
 from bot.domain.health.sbat import SBAT_MALFORMED, check_sbat_malformed
 from bot.domain.health.suppress import Suppression, apply_suppressions
 from bot.domain.model import Severity
+from bot.domain.rules import AnalysisRules
 
 CHECKS: tuple[Check, ...] = (
     Check(
@@ -113,7 +114,7 @@ def run_checks(
     base: DistGit,
     downstream: DistGit,
     *,
-    rules: HealthRules,
+    rules: AnalysisRules,
     suppressions: Iterable[Suppression] = (),
     previous_base: DistGit | None = None,
     branch: str | None = None,
@@ -128,9 +129,7 @@ def run_checks(
     notes = []
     if previous_base is None and any(c.id == UPSTREAM_FIX_REVERTED for c in chosen):
         notes.append(NEEDS_PREVIOUS_BASE)
-    marked = apply_suppressions(
-        findings, suppressions, package=downstream.package, branch=branch
-    )
+    marked = apply_suppressions(findings, suppressions, package=downstream.package, branch=branch)
     ordered = sorted(
         marked, key=lambda f: (_ORDER[f.severity], f.file, f.line or 0, f.check, f.subject)
     )
@@ -144,7 +143,6 @@ __all__ = [
     "Finding",
     "HealthInput",
     "HealthReport",
-    "HealthRules",
     "Suppression",
     "run_checks",
 ]

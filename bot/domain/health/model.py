@@ -3,26 +3,12 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Protocol
 
-from bot.domain.classify import ClassifierRules
 from bot.domain.distgit_model import DistGit
 from bot.domain.model import Severity
-
-
-class HealthRules(Protocol):
-    """What the checks need to know about the distribution (the analysis rules fit)."""
-
-    @property
-    def macros(self) -> Mapping[str, str]: ...
-
-    @property
-    def release_suffix(self) -> str: ...
-
-    @property
-    def classifier(self) -> ClassifierRules: ...
+from bot.domain.rules import AnalysisRules
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,7 +17,7 @@ class HealthInput:
 
     base: DistGit
     downstream: DistGit
-    rules: HealthRules
+    rules: AnalysisRules
     #: the base the downstream was built on before the current import, when known
     previous_base: DistGit | None = None
 

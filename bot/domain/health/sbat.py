@@ -14,8 +14,9 @@ from dataclasses import dataclass
 
 from bot.domain.distgit_model import DistGit
 from bot.domain.health.lines import spec_lines
-from bot.domain.health.model import Finding, HealthInput, HealthRules
+from bot.domain.health.model import Finding, HealthInput
 from bot.domain.model import Severity
+from bot.domain.rules import AnalysisRules
 
 SBAT_MALFORMED = "sbat-malformed"
 FIELDS = 6
@@ -63,7 +64,7 @@ def _unwrap(text: str) -> str:
     return match.group(2).strip() if match else text
 
 
-def vendor_words(rules: HealthRules) -> tuple[str, ...]:
+def vendor_words(rules: AnalysisRules) -> tuple[str, ...]:
     """The distribution's names as they appear in an SBAT component suffix ("almalinux")."""
     classifier = rules.classifier
     words = (classifier.guard_macro, *classifier.distribution_words)

@@ -34,10 +34,6 @@ def apply_suppressions(
     rules = tuple(suppressions)
     result = []
     for finding in findings:
-        match = next(
-            (s for s in rules if s.matches(finding, package=package, branch=branch)), None
-        )
-        result.append(
-            replace(finding, suppressed=True, reason=match.reason) if match else finding
-        )
+        match = next((s for s in rules if s.matches(finding, package=package, branch=branch)), None)
+        result.append(replace(finding, suppressed=True, reason=match.reason) if match else finding)
     return tuple(result)
