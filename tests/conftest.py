@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-CORPUS = Path(os.environ.get("UPSTREAM_BOT_CORPUS", ROOT.parent / "shared" / "corpus"))
+from tests.fakes.corpus import CORPUS
 
 
 @pytest.fixture(scope="session")

@@ -11,9 +11,9 @@ from bot.commands.analyze import print_analysis
 from bot.commands.output import write_json, write_table
 from bot.commands.rules import add_rules_arguments, rules_from_args
 from bot.ingest.analyze import analyze_trees
-from bot.ingest.autopatch import parse_config
-from bot.ingest.autopatch_analysis import ConfigAnalysis, apply_to_tree, changes_from_config
-from bot.ingest.autopatch_model import AutopatchError
+from bot.ingest.autopatch.analysis import ConfigAnalysis, apply_to_tree, changes_from_config
+from bot.ingest.autopatch.model import AutopatchError
+from bot.ingest.autopatch.parse import parse_config
 from bot.ingest.distgit import DistGitError
 from bot.service.local_tree import LocalTreeError, read_local_tree
 from bot.settings import SettingsError

@@ -14,14 +14,11 @@ import yaml
 
 from bot.domain.model import ChangeType, Kind, Operation
 from bot.ingest.analyze import Analysis, analyze_trees
+from tests.fakes.corpus import autopatch_cases
 from tests.fakes.rules import ALMALINUX
 from tests.ingest.corpus_trees import case_config, case_trees
 
-CORPUS_CASES = sorted(
-    p.name
-    for p in (Path(__file__).resolve().parents[3] / "shared/corpus/autopatch").glob("*")
-    if p.is_dir()
-)
+CORPUS_CASES = autopatch_cases()
 _PATCH_TAG = re.compile(r"^(#?)\s*Patch\d*\s*:\s*(\S+)", re.I)
 _TAG_LINE = re.compile(r"^#?\s*(Patch|Source)\d*\s*:", re.I)
 
@@ -38,7 +35,7 @@ def _norm(line: str) -> str:
     return "".join(line.split())
 
 
-@pytest.fixture(params=CORPUS_CASES or ["(none)"])
+@pytest.fixture(params=CORPUS_CASES)
 def case(request, corpus: Path):
     folder = corpus / "autopatch" / request.param
     base, downstream = case_trees(folder)

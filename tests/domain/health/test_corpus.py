@@ -17,14 +17,11 @@ from bot.domain.health.files import PATCH_FILE_MISSING
 from bot.domain.model import NOT_UPSTREAMABLE_KINDS, Severity
 from bot.ingest.analyze import analyze_trees
 from bot.ingest.distgit import read_distgit
+from tests.fakes.corpus import autopatch_cases
 from tests.fakes.rules import ALMALINUX
 from tests.ingest.corpus_trees import case_config, case_trees
 
-CASES = sorted(
-    p.name
-    for p in (Path(__file__).resolve().parents[4] / "shared/corpus/autopatch").glob("*")
-    if p.is_dir()
-)
+CASES = autopatch_cases()
 PLACEHOLDER = b"placeholder: the corpus keeps only the name of this file\n"
 
 #: What each case reports, read and confirmed against the files (file, line, check, severity).
@@ -88,7 +85,7 @@ def _report(base: dict[str, bytes], downstream: dict[str, bytes], name: str) -> 
     )
 
 
-@pytest.fixture(params=CASES or ["(none)"])
+@pytest.fixture(params=CASES)
 def case(request, corpus: Path):
     folder = corpus / "autopatch" / request.param
     base, downstream = complete_trees(folder)

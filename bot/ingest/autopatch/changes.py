@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from bot.domain.model import ChangeType, Operation
-from bot.ingest.autopatch_model import (
+from bot.ingest.autopatch.model import (
     SPEC_TARGET,
     ActionKind,
     AddFile,

@@ -9,16 +9,13 @@ import pytest
 
 from bot.domain.model import ChangeType, Kind
 from bot.ingest.analyze import analyze_trees
-from bot.ingest.autopatch import parse_config
-from bot.ingest.autopatch_analysis import apply_to_tree, changes_from_config
+from bot.ingest.autopatch.analysis import apply_to_tree, changes_from_config
+from bot.ingest.autopatch.parse import parse_config
+from tests.fakes.corpus import autopatch_cases
 from tests.fakes.rules import ALMALINUX
 from tests.ingest.corpus_trees import case_config, case_trees
 
-CASES = sorted(
-    p.name
-    for p in (Path(__file__).resolve().parents[3] / "shared/corpus/autopatch").glob("*")
-    if p.is_dir()
-)
+CASES = autopatch_cases()
 
 
 def _files(folder: Path) -> dict[str, bytes]:
@@ -26,7 +23,7 @@ def _files(folder: Path) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in files.iterdir()} if files.is_dir() else {}
 
 
-@pytest.fixture(params=CASES or ["(none)"])
+@pytest.fixture(params=CASES)
 def case(request, corpus: Path):
     folder = corpus / "autopatch" / request.param
     config_path = case_config(folder)

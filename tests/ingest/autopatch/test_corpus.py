@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.ingest.autopatch import (
+from bot.ingest.autopatch.apply import ApplyResult, apply_config
+from bot.ingest.autopatch.parse import (
     AddFile,
     AutopatchConfig,
     DeclaredType,
@@ -14,7 +15,6 @@ from bot.ingest.autopatch import (
     declared_changes,
     parse_config,
 )
-from bot.ingest.autopatch_apply import ApplyResult, apply_config
 
 pytestmark = pytest.mark.corpus
 

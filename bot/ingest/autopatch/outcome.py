@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
-from bot.ingest.autopatch_model import ActionKind, Entry
+from bot.ingest.autopatch.model import ActionKind, Entry
 
 #: Problem texts callers can match on; details follow after a colon.
 FIND_MISSING = "find text not present"

@@ -5,10 +5,18 @@ from __future__ import annotations
 import difflib
 import re
 
-from bot.ingest.autopatch_changes import DeclaredChange, DeclaredType, declared_changes
-from bot.ingest.autopatch_entries import ENTRY_FIELDS, read_entry
-from bot.ingest.autopatch_fields import Fields, Report
-from bot.ingest.autopatch_model import (
+from bot.ingest.autopatch.changes import DeclaredChange, DeclaredType, declared_changes
+from bot.ingest.autopatch.entries import ENTRY_FIELDS, read_entry
+from bot.ingest.autopatch.fields import Fields, Report
+from bot.ingest.autopatch.located_yaml import (
+    YamlMap,
+    YamlScalar,
+    YamlSeq,
+    YamlValue,
+    load_located,
+    type_name,
+)
+from bot.ingest.autopatch.model import (
     SPEC_TARGET,
     Action,
     ActionKind,
@@ -28,14 +36,6 @@ from bot.ingest.autopatch_model import (
     Replace,
     RunScript,
     ScriptCwd,
-)
-from bot.ingest.autopatch_yaml import (
-    YamlMap,
-    YamlScalar,
-    YamlSeq,
-    YamlValue,
-    load_located,
-    type_name,
 )
 
 __all__ = [

@@ -14,9 +14,9 @@ from bot.domain.rules import AnalysisRules
 from bot.domain.spec_conditions import branch_truth, directive_of
 from bot.ingest.analyze_files import file_identity
 from bot.ingest.analyze_spec import bookkeeping_change, changelog_identity, spec_edit_change
-from bot.ingest.autopatch_apply import apply_config
-from bot.ingest.autopatch_changes import DeclaredChange, DeclaredType, declared_changes
-from bot.ingest.autopatch_model import AutopatchConfig
+from bot.ingest.autopatch.apply import apply_config
+from bot.ingest.autopatch.changes import DeclaredChange, DeclaredType, declared_changes
+from bot.ingest.autopatch.model import AutopatchConfig
 from bot.ingest.distgit import decode_text, read_distgit
 from bot.ingest.patch_header import parse_patch_header
 from bot.ingest.spec import parse_spec

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from bot.ingest.autopatch_spec import SpecEditError
+from bot.ingest.autopatch.spec import SpecEditError
 
 APPLY_MARKER = "# Applying AlmaLinux Patch"
 _AUTO_APPLY = ("%autosetup", "%forgeautosetup", "%autopatch")

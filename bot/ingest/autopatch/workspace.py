@@ -6,9 +6,9 @@ from collections.abc import Mapping
 from pathlib import PurePosixPath
 from types import MappingProxyType
 
-from bot.ingest.autopatch_edit import split_lines
-from bot.ingest.autopatch_model import SPEC_TARGET
-from bot.ingest.autopatch_outcome import ActionOutcome, ApplyResult
+from bot.ingest.autopatch.edit import split_lines
+from bot.ingest.autopatch.model import SPEC_TARGET
+from bot.ingest.autopatch.outcome import ActionOutcome, ApplyResult
 
 
 class Workspace:

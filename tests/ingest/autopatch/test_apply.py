@@ -9,7 +9,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.ingest.autopatch import (
+from bot.ingest.autopatch.apply import OutcomeStatus, apply_config
+from bot.ingest.autopatch.model import Action
+from bot.ingest.autopatch.outcome import COUNT_MISMATCH, FIND_MISSING, LINE_MISSING, TARGET_MISSING
+from bot.ingest.autopatch.parse import (
     AddFile,
     AddLine,
     AutopatchConfig,
@@ -23,11 +26,8 @@ from bot.ingest.autopatch import (
     RunScript,
     parse_config,
 )
-from bot.ingest.autopatch_apply import OutcomeStatus, apply_config
-from bot.ingest.autopatch_model import Action
-from bot.ingest.autopatch_outcome import COUNT_MISMATCH, FIND_MISSING, LINE_MISSING, TARGET_MISSING
 
-DATA = Path(__file__).resolve().parents[1] / "data" / "autopatch"
+DATA = Path(__file__).resolve().parents[2] / "data" / "autopatch"
 DATE = "Tue Jan 14 2025"
 APPLIED, PARTIAL, FAILED = OutcomeStatus.APPLIED, OutcomeStatus.PARTIAL, OutcomeStatus.FAILED
 SKIPPED, UNSUPPORTED = OutcomeStatus.SKIPPED, OutcomeStatus.UNSUPPORTED

@@ -11,10 +11,10 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from types import MappingProxyType
 
-from bot.ingest.autopatch_edit import join_lines
-from bot.ingest.autopatch_evr import spec_evr
-from bot.ingest.autopatch_files import add_file, delete_file
-from bot.ingest.autopatch_model import (
+from bot.ingest.autopatch.edit import join_lines
+from bot.ingest.autopatch.evr import spec_evr
+from bot.ingest.autopatch.files import add_file, delete_file
+from bot.ingest.autopatch.model import (
     SPEC_TARGET,
     Action,
     AddFile,
@@ -29,13 +29,13 @@ from bot.ingest.autopatch_model import (
     Replace,
     RunScript,
 )
-from bot.ingest.autopatch_outcome import (
+from bot.ingest.autopatch.outcome import (
     ActionOutcome,
     ApplyResult,
     OutcomeStatus,
     outcome_of,
 )
-from bot.ingest.autopatch_spec import (
+from bot.ingest.autopatch.spec import (
     SpecEditError,
     add_changelog_entry,
     add_release_suffix,
@@ -43,8 +43,8 @@ from bot.ingest.autopatch_spec import (
     changelog_block,
     has_autochangelog,
 )
-from bot.ingest.autopatch_text import delete_lines, replace_text
-from bot.ingest.autopatch_workspace import Workspace
+from bot.ingest.autopatch.text import delete_lines, replace_text
+from bot.ingest.autopatch.workspace import Workspace
 
 __all__ = ["ActionOutcome", "ApplyResult", "OutcomeStatus", "apply_config"]
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 
-from bot.ingest.autopatch_edit import join_lines, rewrite, text_lines
-from bot.ingest.autopatch_model import SPEC_TARGET, ActionKind, DeleteLine, Replace
-from bot.ingest.autopatch_outcome import (
+from bot.ingest.autopatch.edit import join_lines, rewrite, text_lines
+from bot.ingest.autopatch.model import SPEC_TARGET, ActionKind, DeleteLine, Replace
+from bot.ingest.autopatch.outcome import (
     COUNT_MISMATCH,
     FIND_MISSING,
     LINE_MISSING,
@@ -15,7 +15,7 @@ from bot.ingest.autopatch_outcome import (
     OutcomeStatus,
     outcome_of,
 )
-from bot.ingest.autopatch_workspace import Workspace
+from bot.ingest.autopatch.workspace import Workspace
 
 
 def replace_text(entry: Replace, work: Workspace) -> ActionOutcome:

@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.domain.model import ChangeType, Operation
-from bot.ingest.autopatch import (
+from bot.ingest.autopatch.parse import (
     ActionKind,
     AddFile,
     AddLine,
@@ -32,7 +32,7 @@ from bot.ingest.autopatch import (
     parse_config,
 )
 
-DATA = Path(__file__).resolve().parents[1] / "data" / "autopatch"
+DATA = Path(__file__).resolve().parents[2] / "data" / "autopatch"
 CONFIGS = DATA / "configs"
 
 

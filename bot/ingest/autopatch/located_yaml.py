@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import yaml
 from yaml.constructor import SafeConstructor
 
-from bot.ingest.autopatch_model import ConfigProblem
+from bot.ingest.autopatch.model import ConfigProblem
 
 #: More nodes than this means alias bombs, not a config; real configs have a few hundred.
 MAX_NODES = 50_000

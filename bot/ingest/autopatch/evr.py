@@ -11,7 +11,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bot.ingest.autopatch_expr import evaluate
+from bot.ingest.autopatch.expr import evaluate
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _BRACED = re.compile(r"(?P<flags>[!?]*)(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?::(?P<body>.*))?", re.S)

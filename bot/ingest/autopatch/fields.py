@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from bot.ingest.autopatch_model import ConfigProblem
-from bot.ingest.autopatch_yaml import YamlMap, YamlScalar, YamlSeq, type_name
+from bot.ingest.autopatch.located_yaml import YamlMap, YamlScalar, YamlSeq, type_name
+from bot.ingest.autopatch.model import ConfigProblem
 
 
 class Report:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from bot.ingest.autopatch_fields import Fields
-from bot.ingest.autopatch_model import (
+from bot.ingest.autopatch.fields import Fields
+from bot.ingest.autopatch.located_yaml import YamlScalar, type_name
+from bot.ingest.autopatch.model import (
     SPEC_TARGET,
     ActionKind,
     AddFile,
@@ -22,7 +23,6 @@ from bot.ingest.autopatch_model import (
     RunScript,
     ScriptCwd,
 )
-from bot.ingest.autopatch_yaml import YamlScalar, type_name
 
 #: The keys each entry kind accepts, as autopatch-tool's docs list them.
 ENTRY_FIELDS: dict[ActionKind, tuple[str, ...]] = {

@@ -5,12 +5,12 @@ from __future__ import annotations
 import re
 from pathlib import PurePosixPath
 
-from bot.ingest.autopatch_declare import ApplyStyle, add_apply_line, declare
-from bot.ingest.autopatch_edit import join_lines, split_lines
-from bot.ingest.autopatch_model import AddFile, DeleteFile, FileKind
-from bot.ingest.autopatch_outcome import TARGET_MISSING, ActionOutcome, OutcomeStatus, outcome_of
-from bot.ingest.autopatch_spec import SpecEditError
-from bot.ingest.autopatch_workspace import Workspace
+from bot.ingest.autopatch.declare import ApplyStyle, add_apply_line, declare
+from bot.ingest.autopatch.edit import join_lines, split_lines
+from bot.ingest.autopatch.model import AddFile, DeleteFile, FileKind
+from bot.ingest.autopatch.outcome import TARGET_MISSING, ActionOutcome, OutcomeStatus, outcome_of
+from bot.ingest.autopatch.spec import SpecEditError
+from bot.ingest.autopatch.workspace import Workspace
 
 
 def add_file(entry: AddFile, work: Workspace, *, default_marker: bool) -> ActionOutcome:
