@@ -1,0 +1,1 @@
+"""Adapters for the forges the bot talks to, behind one forge-neutral `Forge` Protocol."""

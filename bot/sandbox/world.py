@@ -1,0 +1,538 @@
+"""The sandbox's one state model: users, repositories, change requests, issues and comments of
+each sandbox forge, with the repositories as real bare git repositories under `root`.
+
+The four API servers are views of this state in their forge's own JSON; they share one
+World, so a fork on the GitLab sandbox and a comment on the Gitea sandbox live side by side.
+State other than git is kept in `root/state.json` (`save`/`load`), so a seeded world can be
+served later by another process.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from bot.sandbox import gitstore
+from bot.sandbox.gitstore import Author
+
+FORGES = ("gitea", "gitlab", "pagure", "github")
+ROLES = ("read", "triage", "write", "maintain", "admin")
+
+Clock = Callable[[], datetime]
+
+
+class WorldError(LookupError):
+    """Something the sandbox does not hold; API servers turn it into the forge's 404."""
+
+
+@dataclass(slots=True)
+class User:
+    name: str
+    email: str
+    token: str
+    admin: bool = False
+
+
+@dataclass(slots=True)
+class SandboxRepo:
+    forge: str
+    path: str  # "rpms/bash", "redhat/centos-stream/rpms/bash"
+    default_branch: str
+    created_at: datetime
+    updated_at: datetime
+    fork_of: str | None = None
+    #: user -> one of ROLES; the namespace's owner is admin implicitly
+    members: dict[str, str] = field(default_factory=dict)
+    id: int = 0
+
+    @property
+    def namespace(self) -> str:
+        return self.path.rpartition("/")[0]
+
+    @property
+    def name(self) -> str:
+        return self.path.rpartition("/")[2]
+
+
+@dataclass(slots=True)
+class SandboxChange:
+    forge: str
+    repo: str
+    number: int
+    title: str
+    body: str
+    author: str
+    source_repo: str
+    source_branch: str
+    target_branch: str
+    created_at: datetime
+    updated_at: datetime
+    state: str = "open"  # open, closed, merged
+    draft: bool = False
+    merged_at: datetime | None = None
+    head_sha: str | None = None
+    id: int = 0
+
+
+@dataclass(slots=True)
+class SandboxIssue:
+    forge: str
+    repo: str
+    number: int
+    title: str
+    body: str
+    author: str
+    created_at: datetime
+    updated_at: datetime
+    state: str = "open"
+    id: int = 0
+
+
+@dataclass(slots=True)
+class SandboxComment:
+    id: int
+    forge: str
+    repo: str
+    kind: str  # "issue" or "change"
+    number: int
+    author: str
+    body: str
+    created_at: datetime
+    updated_at: datetime
+    #: (user, reaction) pairs, reactions in GitHub's spelling ("+1", "eyes", ...)
+    reactions: list[tuple[str, str]] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class _Forge:
+    users: dict[str, User] = field(default_factory=dict)
+    repos: dict[str, SandboxRepo] = field(default_factory=dict)
+    changes: dict[str, SandboxChange] = field(default_factory=dict)  # "path#number"
+    issues: dict[str, SandboxIssue] = field(default_factory=dict)  # "path#number"
+    comments: dict[int, SandboxComment] = field(default_factory=dict)
+    next_id: int = 1
+
+
+class World:
+    """All sandbox state. Methods are synchronous (git runs as a subprocess): API handlers
+    call them through `asyncio.to_thread`, and a lock keeps writers from interleaving."""
+
+    def __init__(self, root: Path, *, clock: Clock) -> None:
+        self.root = root
+        self.clock = clock
+        self.lock = threading.RLock()
+        self._forges: dict[str, _Forge] = {name: _Forge() for name in FORGES}
+
+    # -- persistence -------------------------------------------------------------------
+
+    def git_dir(self, forge: str, path: str) -> Path:
+        return self.root / "git" / forge / f"{path}.git"
+
+    def save(self) -> None:
+        with self.lock:
+            data = {name: _dump(forge) for name, forge in self._forges.items()}
+            self.root.mkdir(parents=True, exist_ok=True)
+            temporary = self.root / "state.json.tmp"
+            temporary.write_text(json.dumps(data, default=_json_default), encoding="utf-8")
+            temporary.replace(self.root / "state.json")
+
+    @classmethod
+    def load(cls, root: Path, *, clock: Clock) -> World:
+        world = cls(root, clock=clock)
+        data = json.loads((root / "state.json").read_text(encoding="utf-8"))
+        for name, forge in data.items():
+            world._forges[name] = _load(forge)
+        return world
+
+    # -- users and permissions ---------------------------------------------------------
+
+    def add_user(
+        self,
+        forge: str,
+        name: str,
+        *,
+        email: str | None = None,
+        token: str | None = None,
+        admin: bool = False,
+    ) -> User:
+        with self.lock:
+            user = User(
+                name,
+                email or f"{name}@{forge}.sandbox.test",
+                token or f"{forge}-{name}-token",
+                admin,
+            )
+            self._forges[forge].users[name] = user
+            return user
+
+    def users(self, forge: str) -> dict[str, User]:
+        return self._forges[forge].users
+
+    def user_by_token(self, forge: str, token: str) -> User | None:
+        return next((u for u in self._forges[forge].users.values() if u.token == token), None)
+
+    def role(self, forge: str, path: str, user: str) -> str | None:
+        """The user's role on a repository: explicit membership, else owner of the namespace."""
+        repo = self.repo(forge, path)
+        found = self._forges[forge].users.get(user)
+        if found and found.admin:
+            return "admin"
+        if user in repo.members:
+            return repo.members[user]
+        if repo.namespace == user:
+            return "admin"
+        return "read" if found else None
+
+    # -- repositories ------------------------------------------------------------------
+
+    def repo(self, forge: str, path: str) -> SandboxRepo:
+        found = self._forges[forge].repos.get(path)
+        if found is None:
+            raise WorldError(f"{forge}: no repository {path}")
+        return found
+
+    def repos(self, forge: str, namespace: str | None = None) -> list[SandboxRepo]:
+        repos = self._forges[forge].repos.values()
+        return sorted(
+            (r for r in repos if namespace is None or r.namespace == namespace),
+            key=lambda r: r.path,
+        )
+
+    def create_repo(
+        self,
+        forge: str,
+        path: str,
+        *,
+        default_branch: str = "main",
+        members: dict[str, str] | None = None,
+        init: bool = True,
+    ) -> SandboxRepo:
+        with self.lock:
+            now = self.clock()
+            data = self._forges[forge]
+            repo = SandboxRepo(
+                forge,
+                path,
+                default_branch,
+                now,
+                now,
+                None,
+                dict(members or {}),
+                id=self._new_id(forge),
+            )
+            data.repos[path] = repo
+            if init:
+                gitstore.init_bare(self.git_dir(forge, path), default_branch=default_branch)
+            return repo
+
+    def commit(
+        self,
+        forge: str,
+        path: str,
+        branch: str,
+        files: dict[str, bytes | None],
+        *,
+        message: str,
+        author: Author,
+        when: datetime | None = None,
+        replace_tree: bool = False,
+        parent: str | None = None,
+    ) -> str:
+        with self.lock:
+            repo = self.repo(forge, path)
+            moment = when or self.clock()
+            sha = gitstore.commit_files(
+                self.git_dir(forge, path),
+                branch,
+                files,
+                message=message,
+                author=author,
+                when=moment,
+                replace_tree=replace_tree,
+                parent=parent,
+            )
+            repo.updated_at = max(repo.updated_at, moment)
+            return sha
+
+    def touch(self, forge: str, path: str) -> None:
+        with self.lock:
+            self.repo(forge, path).updated_at = self.clock()
+
+    def fork(self, forge: str, path: str, owner: str) -> SandboxRepo:
+        """Fork `path` into the namespace `owner`; an existing fork is returned as it is."""
+        with self.lock:
+            source = self.repo(forge, path)
+            target = f"{owner}/{source.name}"
+            existing = self._forges[forge].repos.get(target)
+            if existing is not None:
+                return existing
+            fork = self.create_repo(
+                forge,
+                target,
+                default_branch=source.default_branch,
+                members={owner: "admin"},
+                init=False,
+            )
+            fork.fork_of = path
+            gitstore.clone_bare(self.git_dir(forge, path), self.git_dir(forge, target))
+            return fork
+
+    # -- change requests ---------------------------------------------------------------
+
+    def changes(self, forge: str, path: str) -> list[SandboxChange]:
+        return sorted(
+            (c for c in self._forges[forge].changes.values() if c.repo == path),
+            key=lambda c: c.number,
+        )
+
+    def change(self, forge: str, path: str, number: int) -> SandboxChange:
+        found = self._forges[forge].changes.get(f"{path}#{number}")
+        if found is None:
+            raise WorldError(f"{forge}: no change request {path}#{number}")
+        return found
+
+    def open_change(
+        self,
+        forge: str,
+        path: str,
+        *,
+        title: str,
+        body: str,
+        author: str,
+        source_repo: str,
+        source_branch: str,
+        target_branch: str,
+        draft: bool = False,
+        shared_numbers: bool = True,
+    ) -> SandboxChange:
+        """Open a change request; its source branch is fetched into the target as
+        `refs/pull/<n>/head`, so its diff and commits are read in one repository.
+
+        `shared_numbers`: issues and change requests count together (GitHub, Gitea, Pagure);
+        GitLab numbers merge requests on their own.
+        """
+        with self.lock:
+            self.repo(forge, path)
+            source_dir = self.git_dir(forge, source_repo)
+            head = gitstore.branch_head(source_dir, source_branch)
+            if head is None:
+                raise WorldError(f"{forge}: no branch {source_branch} in {source_repo}")
+            number = self._next_number(forge, path, shared=shared_numbers, kind="change")
+            now = self.clock()
+            change = SandboxChange(
+                forge,
+                path,
+                number,
+                title,
+                body,
+                author,
+                source_repo,
+                source_branch,
+                target_branch,
+                now,
+                now,
+                draft=draft,
+                head_sha=head,
+                id=self._new_id(forge),
+            )
+            gitstore.fetch_ref(
+                self.git_dir(forge, path),
+                source_dir,
+                f"refs/heads/{source_branch}",
+                f"refs/pull/{number}/head",
+            )
+            self._forges[forge].changes[f"{path}#{number}"] = change
+            self.touch(forge, path)
+            return change
+
+    def set_change_state(self, forge: str, path: str, number: int, state: str) -> SandboxChange:
+        with self.lock:
+            change = self.change(forge, path, number)
+            change.state = state
+            change.updated_at = self.clock()
+            if state == "merged":
+                change.merged_at = change.updated_at
+                gitstore.update_ref(
+                    self.git_dir(forge, path),
+                    f"refs/heads/{change.target_branch}",
+                    change.head_sha or "",
+                )
+            return change
+
+    def change_diff(self, forge: str, path: str, number: int) -> bytes:
+        change = self.change(forge, path, number)
+        return gitstore.diff(
+            self.git_dir(forge, path), change.target_branch, f"refs/pull/{number}/head"
+        )
+
+    # -- issues and comments -----------------------------------------------------------
+
+    def issues(self, forge: str, path: str) -> list[SandboxIssue]:
+        return sorted(
+            (i for i in self._forges[forge].issues.values() if i.repo == path),
+            key=lambda i: i.number,
+        )
+
+    def issue(self, forge: str, path: str, number: int) -> SandboxIssue:
+        found = self._forges[forge].issues.get(f"{path}#{number}")
+        if found is None:
+            raise WorldError(f"{forge}: no issue {path}#{number}")
+        return found
+
+    def open_issue(
+        self,
+        forge: str,
+        path: str,
+        *,
+        title: str,
+        body: str,
+        author: str,
+        shared_numbers: bool = True,
+    ) -> SandboxIssue:
+        with self.lock:
+            self.repo(forge, path)
+            number = self._next_number(forge, path, shared=shared_numbers, kind="issue")
+            now = self.clock()
+            issue = SandboxIssue(
+                forge, path, number, title, body, author, now, now, id=self._new_id(forge)
+            )
+            self._forges[forge].issues[f"{path}#{number}"] = issue
+            return issue
+
+    def edit_issue(
+        self,
+        forge: str,
+        path: str,
+        number: int,
+        *,
+        title: str | None = None,
+        body: str | None = None,
+        state: str | None = None,
+    ) -> SandboxIssue:
+        with self.lock:
+            issue = self.issue(forge, path, number)
+            issue.title = issue.title if title is None else title
+            issue.body = issue.body if body is None else body
+            issue.state = issue.state if state is None else state
+            issue.updated_at = self.clock()
+            return issue
+
+    def comments(self, forge: str, path: str, kind: str, number: int) -> list[SandboxComment]:
+        return sorted(
+            (
+                c
+                for c in self._forges[forge].comments.values()
+                if c.repo == path and c.kind == kind and c.number == number
+            ),
+            key=lambda c: c.id,
+        )
+
+    def comment(self, forge: str, comment_id: int) -> SandboxComment:
+        found = self._forges[forge].comments.get(comment_id)
+        if found is None:
+            raise WorldError(f"{forge}: no comment {comment_id}")
+        return found
+
+    def add_comment(
+        self, forge: str, path: str, kind: str, number: int, *, author: str, body: str
+    ) -> SandboxComment:
+        with self.lock:
+            if kind == "issue":
+                self.issue(forge, path, number).updated_at = self.clock()
+            else:
+                self.change(forge, path, number).updated_at = self.clock()
+            now = self.clock()
+            comment = SandboxComment(
+                self._new_id(forge), forge, path, kind, number, author, body, now, now
+            )
+            self._forges[forge].comments[comment.id] = comment
+            return comment
+
+    def edit_comment(self, forge: str, comment_id: int, body: str) -> SandboxComment:
+        with self.lock:
+            comment = self.comment(forge, comment_id)
+            comment.body = body
+            comment.updated_at = self.clock()
+            return comment
+
+    def react(self, forge: str, comment_id: int, user: str, reaction: str) -> SandboxComment:
+        with self.lock:
+            comment = self.comment(forge, comment_id)
+            if (user, reaction) not in comment.reactions:
+                comment.reactions.append((user, reaction))
+            return comment
+
+    # -- numbering ---------------------------------------------------------------------
+
+    def _new_id(self, forge: str) -> int:
+        data = self._forges[forge]
+        data.next_id += 1
+        return data.next_id
+
+    def _next_number(self, forge: str, path: str, *, shared: bool, kind: str) -> int:
+        data = self._forges[forge]
+        numbers = [
+            c.number
+            for c in data.changes.values()
+            if c.repo == path and (shared or kind == "change")
+        ]
+        numbers += [
+            i.number for i in data.issues.values() if i.repo == path and (shared or kind == "issue")
+        ]
+        return max(numbers, default=0) + 1
+
+    @contextmanager
+    def writing(self) -> Iterator[World]:
+        """Hold the lock over several calls that must not interleave with others."""
+        with self.lock:
+            yield self
+
+
+def _json_default(value: object) -> object:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    raise TypeError(f"cannot store {type(value).__name__}")
+
+
+def _dump(forge: _Forge) -> dict[str, Any]:
+    return {
+        "users": [asdict(u) for u in forge.users.values()],
+        "repos": [asdict(r) for r in forge.repos.values()],
+        "changes": [asdict(c) for c in forge.changes.values()],
+        "issues": [asdict(i) for i in forge.issues.values()],
+        "comments": [asdict(c) for c in forge.comments.values()],
+        "next_id": forge.next_id,
+    }
+
+
+def _load(data: dict[str, Any]) -> _Forge:
+    forge = _Forge(next_id=data["next_id"])
+    for user in data["users"]:
+        forge.users[user["name"]] = User(**user)
+    for repo in data["repos"]:
+        forge.repos[repo["path"]] = SandboxRepo(**_dates(repo, "created_at", "updated_at"))
+    for change in data["changes"]:
+        loaded = SandboxChange(**_dates(change, "created_at", "updated_at", "merged_at"))
+        forge.changes[f"{loaded.repo}#{loaded.number}"] = loaded
+    for issue in data["issues"]:
+        loaded_issue = SandboxIssue(**_dates(issue, "created_at", "updated_at"))
+        forge.issues[f"{loaded_issue.repo}#{loaded_issue.number}"] = loaded_issue
+    for comment in data["comments"]:
+        values = _dates(comment, "created_at", "updated_at")
+        values["reactions"] = [tuple(pair) for pair in values["reactions"]]
+        forge.comments[comment["id"]] = SandboxComment(**values)
+    return forge
+
+
+def _dates(values: dict[str, Any], *names: str) -> dict[str, Any]:
+    result = dict(values)
+    for name in names:
+        if result.get(name):
+            result[name] = datetime.fromisoformat(result[name]).astimezone(UTC)
+    return result
