@@ -1,0 +1,121 @@
+"""How the contract suite starts one adapter against its sandbox server.
+
+Each forge provides one `Harness` in `tests/forges/harness_<forge>.py`; `HARNESSES` in
+`tests/forges/harnesses.py` lists them explicitly. A harness starts its sandbox API server
+on a free loopback port over the given World and returns an adapter logged in as `bot`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Protocol
+
+from bot.forges.base import Forge
+from bot.forges.calls import RetryPolicy
+from bot.sandbox.gitstore import Author
+from bot.sandbox.world import World
+
+BOT = "upstream-bot"
+PACKAGER = "packager"
+OUTSIDER = "outsider"
+AUTHOR = Author("Sandbox Importer", "importer@sandbox.test")
+
+
+@dataclass(slots=True)
+class Faults:
+    """What the sandbox server does wrong, for retry and outage tests."""
+
+    #: answer these statuses to the next requests, in order (e.g. [503, 429, 502])
+    statuses: list[int] = field(default_factory=list)
+    #: Retry-After seconds sent with a 429
+    retry_after: float = 0.0
+    #: sleep this long before answering the next N requests (timeouts)
+    delay: float = 0.0
+    delayed_requests: int = 0
+
+
+@dataclass(slots=True)
+class Started:
+    forge: Forge
+    base_url: str
+    #: requests the server answered (any status), for pagination and retry assertions
+    requests: Callable[[], int]
+    close: Callable[[], Awaitable[None]]
+
+
+class Harness(Protocol):
+    name: str  # "gitea", also the World's forge name
+    #: the namespace seeded repositories live in ("rpms", "redhat/centos-stream/rpms")
+    namespace: str
+    #: page size the adapter is configured with, small so that pagination is exercised
+    page_size: int
+
+    async def start(self, world: World, faults: Faults, *, timeout: float) -> Started:
+        """Serve `world` and return an adapter logged in as BOT whose calls use
+        `RETRY` (below) and `timeout` seconds per call."""
+        ...
+
+
+#: the retry policy every harness gives its adapter: quick, so the suite stays fast
+RETRY = RetryPolicy(attempts=3, base_delay=0.01, max_delay=0.05, max_retry_after=1.0)
+
+
+class Ticker:
+    """A clock that moves one second per reading, so every write gets its own time."""
+
+    def __init__(self) -> None:
+        self.now = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        self.now += timedelta(seconds=1)
+        return self.now
+
+
+def seed(world: World, harness: Harness, *, repos: int = 7) -> list[str]:
+    """Users bot/packager/outsider, `repos` repositories with two branches each."""
+    for name in (BOT, PACKAGER, OUTSIDER):
+        world.add_user(harness.name, name, admin=False)
+    paths = []
+    for index in range(repos):
+        path = f"{harness.namespace}/pkg{index:02d}"
+        world.create_repo(
+            harness.name, path, default_branch="main", members={PACKAGER: "write", BOT: "read"}
+        )
+        world.commit(
+            harness.name,
+            path,
+            "main",
+            {
+                f"pkg{index:02d}.spec": f"Name: pkg{index:02d}\n".encode(),
+                "SOURCES/a.patch": b"--- a\n+++ b\n",
+                "README": b"hello\n",
+            },
+            message=f"Import pkg{index:02d}",
+            author=AUTHOR,
+        )
+        main = world.commit(
+            harness.name,
+            path,
+            "main",
+            {"README": b"hello again\n"},
+            message="Update README\n\nLonger body.",
+            author=AUTHOR,
+        )
+        world.commit(
+            harness.name,
+            path,
+            "feature",
+            {"fix.patch": b"fix\n"},
+            message="Add fix",
+            author=AUTHOR,
+            parent=main,
+        )
+        paths.append(path)
+    return paths
+
+
+def root_of(tmp_path: Path) -> Path:
+    return tmp_path / "world"

@@ -1,0 +1,7 @@
+"""The explicit list of forge harnesses the contract suite runs against."""
+
+from __future__ import annotations
+
+from tests.forges.harness import Harness
+
+HARNESSES: list[Harness] = []
