@@ -8,13 +8,14 @@ on a free loopback port over the given World and returns an adapter logged in as
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Protocol
 
 from bot.forges.base import Forge
 from bot.forges.calls import RetryPolicy
+from bot.sandbox.faults import Faults
 from bot.sandbox.gitstore import Author
 from bot.sandbox.world import World
 
@@ -22,19 +23,6 @@ BOT = "upstream-bot"
 PACKAGER = "packager"
 OUTSIDER = "outsider"
 AUTHOR = Author("Sandbox Importer", "importer@sandbox.test")
-
-
-@dataclass(slots=True)
-class Faults:
-    """What the sandbox server does wrong, for retry and outage tests."""
-
-    #: answer these statuses to the next requests, in order (e.g. [503, 429, 502])
-    statuses: list[int] = field(default_factory=list)
-    #: Retry-After seconds sent with a 429
-    retry_after: float = 0.0
-    #: sleep this long before answering the next N requests (timeouts)
-    delay: float = 0.0
-    delayed_requests: int = 0
 
 
 @dataclass(slots=True)
@@ -54,8 +42,9 @@ class Harness(Protocol):
     page_size: int
 
     async def start(self, world: World, faults: Faults, *, timeout: float) -> Started:
-        """Serve `world` and return an adapter logged in as BOT whose calls use
-        `RETRY` (below) and `timeout` seconds per call."""
+        """Serve `world` with `faults` applied (bot.sandbox.faults.fault_middleware) and
+        return an adapter logged in as BOT whose calls use `RETRY` (below) and `timeout`
+        seconds per call; `Started.requests` reads `faults.requests`."""
         ...
 
 

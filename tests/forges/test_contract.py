@@ -24,13 +24,13 @@ from bot.forges.base import (
 )
 from bot.forges.errors import AuthFailed, Conflict, NotFound, RateLimited, Unavailable
 from bot.sandbox import gitstore
+from bot.sandbox.faults import Faults
 from bot.sandbox.world import World
 from tests.forges.harness import (
     AUTHOR,
     BOT,
     OUTSIDER,
     PACKAGER,
-    Faults,
     Harness,
     Started,
     Ticker,
