@@ -264,11 +264,15 @@ class World:
         with self.lock:
             self.repo(forge, path).updated_at = self.clock()
 
-    def fork(self, forge: str, path: str, owner: str) -> SandboxRepo:
-        """Fork `path` into the namespace `owner`; an existing fork is returned as it is."""
+    def fork(
+        self, forge: str, path: str, owner: str, *, target_path: str | None = None
+    ) -> SandboxRepo:
+        """Fork `path` for `owner` (to `owner/<name>`, or `target_path` where the forge puts
+        forks elsewhere, e.g. Pagure's `fork/<user>/rpms/<name>`); an existing fork is
+        returned as it is."""
         with self.lock:
             source = self.repo(forge, path)
-            target = f"{owner}/{source.name}"
+            target = target_path or f"{owner}/{source.name}"
             existing = self._forges[forge].repos.get(target)
             if existing is not None:
                 return existing
