@@ -92,7 +92,8 @@ _PR_PATH = re.compile(
     re.IGNORECASE,
 )
 _COMMIT_URL = re.compile(
-    r"/(?:-/)?commits?/"
+    # GitHub/GitLab/Gitea `/commit/<sha>`, Pagure `/c/<sha>`
+    r"/(?:-/)?(?:commits?|c)/"
     + _SHA
     + r"|(?:commit(?:diff)?/?\?(?:[^#]*[&;])?id=|a=commit(?:diff)?;h=)"
     + _SHA,

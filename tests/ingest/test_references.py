@@ -64,9 +64,6 @@ def test_classify_url(url: str, source: str, expected: Reference) -> None:
     assert classify_url(url, source=source) == expected
 
 
-@pytest.mark.xfail(
-    strict=True, reason="known gap: Pagure's commit view `/<repo>/c/<sha>` is not recognized"
-)
 @pytest.mark.parametrize(
     "url",
     [f"https://src.fedoraproject.org/rpms/x/c/{SHA}", f"https://pagure.io/p/c/{SHA}?branch=main"],
