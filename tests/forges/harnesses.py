@@ -3,5 +3,6 @@
 from __future__ import annotations
 
 from tests.forges.harness import Harness
+from tests.forges.harness_pagure import HARNESS as PAGURE
 
-HARNESSES: list[Harness] = []
+HARNESSES: list[Harness] = [PAGURE]
