@@ -87,6 +87,8 @@ def failure(forge: str, doing: str, stderr: bytes) -> ForgeError:
         return NotFound(forge, what)
     if "unknown revision" in lowered or "returned error: 404" in lowered:
         return NotFound(forge, what)
+    if lowered.startswith("fatal: repository") and "not found" in lowered:
+        return NotFound(forge, what)
     if any(s in lowered for s in ("returned error: 401", "returned error: 403", "authentication")):
         return AuthFailed(forge, what)
     return Unavailable(forge, what)

@@ -15,6 +15,7 @@ from aiohttp import web
 
 from bot.sandbox import gitstore, pagure_json, pagure_threads, pagure_web
 from bot.sandbox.faults import Faults, fault_middleware
+from bot.sandbox.git_http import add_git_routes
 from bot.sandbox.pagure_common import (
     PAGE_CAP,
     WORLD,
@@ -47,8 +48,19 @@ def build_app(world: World, *, faults: Faults, page_cap: int = PAGE_CAP_DEFAULT)
     app[WORLD] = world
     app[PAGE_CAP] = page_cap
     app.router.add_route("*", "/api/0/{tail:.*}", _api)
+    # git's routes go before the web catch-all, which would take `.../info/refs` for a page
+    add_git_routes(app, world, FORGE, resolve=git_path)
     app.router.add_get("/{tail:.*}", pagure_web.serve)
     return app
+
+
+def git_path(url_path: str) -> str | None:
+    """The World path of a clone URL's repository: Pagure serves each project under its full
+    name plus `.git`, forks under `forks/<user>/<namespace>/<name>.git`."""
+    if not url_path.endswith(".git"):
+        return None
+    path = url_path.removesuffix(".git")
+    return "fork/" + path.removeprefix("forks/") if path.startswith("forks/") else path
 
 
 async def _api(request: web.Request) -> web.StreamResponse:
