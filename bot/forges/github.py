@@ -1,0 +1,370 @@
+"""The GitHub adapter: the `Forge` calls over GitHub's REST API v3 with the PyGithub client.
+
+Reads go through PyGithub's requester as conditional GETs (an in-memory ETag cache per URL;
+GitHub does not count a 304 against the rate limit) and follow `Link` pages one request at a
+time; writes use PyGithub's own methods. Every request is one `Caller.call` in a worker
+thread, so the timeout, retries, budget and concurrency apply per request.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import quote
+
+from github.Repository import Repository
+
+from bot.forges import github_decode as decode
+from bot.forges.base import (
+    BranchHead,
+    ChangeRequest,
+    ChangeState,
+    Comment,
+    Commit,
+    Issue,
+    IssueState,
+    Permission,
+    PushCredentials,
+    Reaction,
+    Repo,
+    RepoRef,
+    Thread,
+    TreeEntry,
+)
+from bot.forges.calls import Caller
+from bot.forges.errors import Invalid, NotFound
+from bot.forges.github_client import Client, Clients, EtagCache
+from bot.forges.github_transport import Transport
+
+Json = dict[str, Any]
+#: the user name GitHub documents for HTTPS pushes with a token
+PUSH_USER = "x-access-token"
+DIFF_TYPE = "application/vnd.github.diff"
+#: GitHub's largest page
+MAX_PAGE = 100
+_STATES = {ChangeState.OPEN: "open", ChangeState.CLOSED: "closed", ChangeState.MERGED: "closed"}
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class GithubForge:
+    """One GitHub (github.com, or an Enterprise server) seen through one token."""
+
+    def __init__(
+        self,
+        *,
+        name: str,
+        base_url: str,
+        token: str,
+        caller: Caller,
+        page_size: int = MAX_PAGE,
+        cache_entries: int = 10_000,
+        now: Callable[[], datetime] = _utc_now,
+    ) -> None:
+        """`base_url` is the API root: https://api.github.com, or https://<host>/api/v3."""
+        self.name = name
+        self._token = token
+        # PyGithub wants whole seconds; the Caller holds each call to its exact timeout
+        timeout = max(1, math.ceil(caller.timeout))
+        self.cache = EtagCache(max_entries=cache_entries)
+        self._http = Transport(
+            forge=name,
+            clients=Clients(base_url=base_url, token=token, timeout=timeout),
+            cache=self.cache,
+            caller=caller,
+            page_size=max(1, min(page_size, MAX_PAGE)),
+            timeout=timeout,
+            now=now,
+        )
+        #: namespaces known to be users, not organizations
+        self._users: set[str] = set()
+
+    async def __aenter__(self) -> GithubForge:
+        return self
+
+    async def __aexit__(self, *_exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._http.clients.close()
+
+    def push_credentials(self) -> PushCredentials:
+        return PushCredentials(PUSH_USER, self._token)
+
+    # -- repositories ------------------------------------------------------------------
+
+    async def list_repos(self, namespace: str) -> list[Repo]:
+        owner = quote(namespace, safe="")
+        kinds = ["users"] if namespace in self._users else ["orgs", "users"]
+        for kind in kinds:
+            try:
+                return await self._http.pages(
+                    f"listing the repositories of {namespace}",
+                    f"/{kind}/{owner}/repos",
+                    lambda c, d: decode.repo(c.requester, d),
+                    sort="full_name",
+                )
+            except NotFound:
+                if kind == "users":
+                    raise
+                # not an organization: GitHub lists a user's repositories elsewhere
+                self._users.add(namespace)
+        raise NotFound(self.name, f"no organization or user {namespace}")
+
+    async def get_repo(self, repo: RepoRef) -> Repo:
+        return await self._http.get(
+            f"reading {repo.path}", _api(repo), lambda c, d: decode.repo(c.requester, d)
+        )
+
+    async def list_branches(self, repo: RepoRef) -> list[BranchHead]:
+        return await self._http.pages(
+            f"listing the branches of {repo.path}",
+            f"{_api(repo)}/branches",
+            lambda c, d: decode.branch(c.requester, d),
+        )
+
+    async def read_file(self, repo: RepoRef, path: str, *, ref: str) -> bytes:
+        doing = f"reading {path} at {ref} in {repo.path}"
+
+        def found(client: Client, data: Any) -> tuple[bytes | None, str]:
+            if isinstance(data, list):
+                raise NotFound(self.name, f"{doing}: it is a directory, not a file")
+            item = decode.content(client.requester, data)
+            if item.type != "file":
+                raise NotFound(self.name, f"{doing}: it is a {item.type}, not a file")
+            return decode.file_bytes(item), item.sha
+
+        data, sha = await self._http.get(doing, _contents(repo, path), found, ref=ref)
+        if data is not None:
+            return data
+        # over 1 MB the contents API leaves the bytes out; the blob API has them
+        return await self._http.get(
+            doing, f"{_api(repo)}/git/blobs/{sha}", lambda _c, blob: decode.blob_bytes(blob)
+        )
+
+    async def list_dir(self, repo: RepoRef, path: str, *, ref: str) -> list[TreeEntry]:
+        doing = f"listing {path or '/'} at {ref} in {repo.path}"
+
+        def entries(client: Client, data: Any) -> list[TreeEntry]:
+            if not isinstance(data, list):
+                raise NotFound(self.name, f"{doing}: it is a file, not a directory")
+            return [decode.entry(client.requester, item) for item in data]
+
+        return await self._http.get(doing, _contents(repo, path), entries, ref=ref)
+
+    async def list_commits(
+        self, repo: RepoRef, *, ref: str, path: str | None = None, limit: int = 100
+    ) -> list[Commit]:
+        return await self._http.pages(
+            f"listing the commits of {ref} in {repo.path}",
+            f"{_api(repo)}/commits",
+            lambda c, d: decode.commit(c.requester, d),
+            limit=max(1, limit),
+            sha=ref,
+            path=path,
+        )
+
+    async def compare(self, repo: RepoRef, base: str, head: str) -> list[Commit]:
+        """The commits `head` has that `base` has not, oldest first (GitHub's order)."""
+        return await self._http.pages(
+            f"comparing {base}...{head} in {repo.path}",
+            f"{_api(repo)}/compare/{quote(base)}...{quote(head)}",
+            lambda c, d: decode.commit(c.requester, d),
+            items=lambda data: data["commits"],
+        )
+
+    async def fork(self, repo: RepoRef) -> Repo:
+        def work(client: Client) -> Repo:
+            created = _repository(client, repo).create_fork()
+            return decode.repo(client.requester, created.raw_data)
+
+        return await self._http.call(f"forking {repo.path}", work)
+
+    async def permission(self, repo: RepoRef, user: str) -> Permission:
+        """The user's role; GitHub shows it only to callers with push access (else AuthFailed)."""
+        try:
+            return await self._http.get(
+                f"reading the permission of {user} on {repo.path}",
+                f"{_api(repo)}/collaborators/{quote(user, safe='')}/permission",
+                lambda _c, data: decode.permission(data),
+            )
+        except NotFound:
+            # GitHub answers 404 for an unknown user and for a repository it does not show
+            await self.get_repo(repo)
+            return Permission.NONE
+
+    # -- pull requests -----------------------------------------------------------------
+
+    async def find_changes(
+        self,
+        repo: RepoRef,
+        *,
+        state: ChangeState | None = None,
+        author: str | None = None,
+        source_branch: str | None = None,
+        marker: str | None = None,
+    ) -> list[ChangeRequest]:
+        # GitHub filters pulls by state only (`head` needs the fork owner's name): the rest
+        # is filtered here
+        def keep(client: Client, data: Json) -> ChangeRequest | None:
+            change = decode.change(client.requester, data)
+            if (
+                (state is not None and change.state is not state)
+                or (author is not None and change.author != author)
+                or (source_branch is not None and change.source_branch != source_branch)
+                or (marker is not None and marker not in change.body)
+            ):
+                return None
+            return change
+
+        return await self._http.pages(
+            f"listing the pull requests of {repo.path}",
+            f"{_api(repo)}/pulls",
+            keep,
+            state=_STATES.get(state, "all") if state else "all",
+        )
+
+    async def get_change(self, repo: RepoRef, number: int) -> ChangeRequest:
+        return await self._http.get(
+            f"reading pull request {repo.path}#{number}",
+            f"{_api(repo)}/pulls/{number}",
+            lambda c, d: decode.change(c.requester, d),
+        )
+
+    async def change_diff(self, repo: RepoRef, number: int) -> bytes:
+        return await self._http.get_raw(
+            f"reading the diff of {repo.path}#{number}",
+            f"{_api(repo)}/pulls/{number}",
+            accept=DIFF_TYPE,
+        )
+
+    async def open_change(
+        self,
+        target: RepoRef,
+        *,
+        source: RepoRef,
+        source_branch: str,
+        target_branch: str,
+        title: str,
+        body: str,
+        draft: bool = False,
+    ) -> ChangeRequest:
+        def work(client: Client) -> ChangeRequest:
+            created = _repository(client, target).create_pull(
+                base=target_branch,
+                head=f"{source.namespace}:{source_branch}",
+                title=title,
+                body=body,
+                draft=draft,
+            )
+            return decode.change(client.requester, created.raw_data)
+
+        return await self._http.call(f"opening a pull request on {target.path}", work)
+
+    # -- issues and comments -----------------------------------------------------------
+
+    async def find_issues(
+        self,
+        repo: RepoRef,
+        *,
+        state: IssueState | None = None,
+        author: str | None = None,
+        marker: str | None = None,
+    ) -> list[Issue]:
+        def keep(client: Client, data: Json) -> Issue | None:
+            if decode.is_pull_request(data):
+                return None
+            issue = decode.issue_from(client.requester, data)
+            return issue if marker is None or marker in issue.body else None
+
+        return await self._http.pages(
+            f"listing the issues of {repo.path}",
+            f"{_api(repo)}/issues",
+            keep,
+            state=state.value if state else "all",
+            creator=author,
+        )
+
+    async def open_issue(self, repo: RepoRef, title: str, body: str) -> Issue:
+        def work(client: Client) -> Issue:
+            return decode.issue(_repository(client, repo).create_issue(title=title, body=body))
+
+        return await self._http.call(f"opening an issue on {repo.path}", work)
+
+    async def edit_issue(
+        self, repo: RepoRef, number: int, *, title: str | None = None, body: str | None = None
+    ) -> Issue:
+        changes = {k: v for k, v in (("title", title), ("body", body)) if v is not None}
+        if not changes:
+            return await self._http.get(
+                f"reading issue {repo.path}#{number}",
+                f"{_api(repo)}/issues/{number}",
+                lambda c, d: decode.issue_from(c.requester, d),
+            )
+
+        def work(client: Client) -> Issue:
+            issue = _repository(client, repo).get_issue(number)
+            issue.edit(**changes)
+            return decode.issue(issue)
+
+        return await self._http.call(f"editing issue {repo.path}#{number}", work)
+
+    async def list_comments(
+        self, thread: Thread, *, since: datetime | None = None
+    ) -> list[Comment]:
+        return await self._http.pages(
+            f"listing the comments of {thread.repo.path}#{thread.number}",
+            f"{_api(thread.repo)}/issues/{thread.number}/comments",
+            lambda c, d: decode.comment_from(c.requester, d),
+            since=since.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if since else None,
+        )
+
+    async def post_comment(self, thread: Thread, body: str) -> Comment:
+        # comments on pull requests live on the issue of the same number
+        def work(client: Client) -> Comment:
+            issue = _repository(client, thread.repo).get_issue(thread.number)
+            return decode.comment(issue.create_comment(body))
+
+        return await self._http.call(f"commenting on {thread.repo.path}#{thread.number}", work)
+
+    async def edit_comment(self, thread: Thread, comment_id: str, body: str) -> Comment:
+        number = _comment_number(self.name, comment_id)
+
+        def work(client: Client) -> Comment:
+            comment = _repository(client, thread.repo).get_issue(thread.number).get_comment(number)
+            comment.edit(body)
+            return decode.comment(comment)
+
+        return await self._http.call(f"editing comment {comment_id} in {thread.repo.path}", work)
+
+    async def react(self, thread: Thread, comment_id: str, reaction: Reaction) -> None:
+        number = _comment_number(self.name, comment_id)
+
+        def work(client: Client) -> None:
+            comment = _repository(client, thread.repo).get_issue(thread.number).get_comment(number)
+            comment.create_reaction(reaction.value)
+
+        await self._http.call(f"reacting to comment {comment_id} in {thread.repo.path}", work)
+
+
+def _api(repo: RepoRef) -> str:
+    return f"/repos/{quote(repo.namespace, safe='')}/{quote(repo.name, safe='')}"
+
+
+def _contents(repo: RepoRef, path: str) -> str:
+    return f"{_api(repo)}/contents/{quote(path.strip('/'))}"
+
+
+def _repository(client: Client, repo: RepoRef) -> Repository:
+    # the client is lazy: this sends nothing until a method of the repository is called
+    return client.github.get_repo(repo.path)
+
+
+def _comment_number(forge: str, comment_id: str) -> int:
+    if not comment_id.isdigit():
+        raise Invalid(forge, f"comment id {comment_id!r} is not a GitHub comment id (a number)")
+    return int(comment_id)
