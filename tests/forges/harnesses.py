@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from tests.forges.harness import Harness
+from tests.forges.harness_github import HARNESS as GITHUB
 from tests.forges.harness_pagure import HARNESS as PAGURE
 
-HARNESSES: list[Harness] = [PAGURE]
+HARNESSES: list[Harness] = [PAGURE, GITHUB]
