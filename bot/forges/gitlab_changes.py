@@ -1,0 +1,148 @@
+"""The GitLab adapter's merge requests: find, read, diff and open them. A merge request from a
+fork is created on the fork with the target's numeric id, and lives in the target project."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import gitlab
+
+from bot.forges import gitlab_parse as parse
+from bot.forges.base import ChangeRequest, ChangeState, RepoRef
+from bot.forges.gitlab_calls import NO_LIBRARY_RETRY as NO_RETRY
+from bot.forges.gitlab_calls import GitlabCalls, page_args, read
+from bot.forges.gitlab_lookup import GitlabLookup
+
+Json = dict[str, Any]
+#: how many of the newest matching merge requests a retried creation looks through
+_RECENT = 20
+
+
+class GitlabChanges:
+    """Merge requests of one GitLab instance; `GitlabForge` hands these calls over."""
+
+    def __init__(
+        self, *, gl: gitlab.Gitlab, calls: GitlabCalls, lookup: GitlabLookup, page_size: int
+    ) -> None:
+        self._gl = gl
+        self._calls = calls
+        self._lookup = lookup
+        self._page_size = page_size
+        self._forge = calls.forge
+
+    async def find_changes(
+        self,
+        repo: RepoRef,
+        *,
+        state: ChangeState | None = None,
+        author: str | None = None,
+        source_branch: str | None = None,
+        marker: str | None = None,
+    ) -> list[ChangeRequest]:
+        """Filters by state, author and source branch on the server; the marker (a hidden HTML
+        comment) by reading the descriptions, as GitLab's search would tokenize it."""
+        requests = self._lookup.api(repo).mergerequests
+        filters = {"state": parse.CHANGE_STATE_QUERY[state] if state else "all"}
+        if author:
+            filters["author_username"] = author
+        if source_branch:
+            filters["source_branch"] = source_branch
+        doing = f"list merge requests of {repo.path}"
+        items = await self._calls.pages(
+            doing,
+            f"merge-requests:{repo.path}:{sorted(filters.items())}",
+            lambda page, headers: [
+                m.asdict()
+                for m in requests.list(
+                    order_by="created_at",
+                    sort="asc",
+                    **filters,
+                    **page_args(page, headers, per_page=self._page_size),
+                )
+            ],
+        )
+        if marker:
+            items = [m for m in items if marker in (m.get("description") or "")]
+        return [await self._change(doing, repo, m) for m in items]
+
+    async def get_change(self, repo: RepoRef, number: int) -> ChangeRequest:
+        requests = self._lookup.api(repo).mergerequests
+        doing = f"read merge request {repo.path}!{number}"
+        data = await self._calls.conditional(
+            doing,
+            f"merge-request:{repo.path}!{number}",
+            lambda headers: requests.get(number, extra_headers=headers, **NO_RETRY).asdict(),
+        )
+        return await self._change(doing, repo, data)
+
+    async def change_diff(self, repo: RepoRef, number: int) -> bytes:
+        """`git diff` text rebuilt from `/diffs` (GitLab 15.7+), which pages through files."""
+        path = f"{self._lookup.api(repo).mergerequests.path}/{number}/diffs"
+        doing = f"read the diff of merge request {repo.path}!{number}"
+        items = await self._calls.pages(
+            doing,
+            f"diffs:{repo.path}!{number}",
+            lambda page, headers: list(
+                self._gl.http_list(path, **page_args(page, headers, per_page=self._page_size))
+            ),
+            cache=False,
+        )
+        return read(self._forge, doing, parse.unified_diff, items)
+
+    async def open_change(
+        self,
+        target: RepoRef,
+        *,
+        source: RepoRef,
+        source_branch: str,
+        target_branch: str,
+        title: str,
+        body: str,
+        draft: bool = False,
+    ) -> ChangeRequest:
+        """A merge request from `source` into `target`; a draft is marked by the title prefix."""
+        target_id = (await self._lookup.project(target))["id"]
+        fields = {
+            "source_branch": source_branch,
+            "target_branch": target_branch,
+            "title": f"Draft: {title}" if draft else title,
+            "description": body,
+            "target_project_id": target_id,
+        }
+        created_on = self._lookup.api(source).mergerequests
+        listed_in = self._lookup.api(target).mergerequests
+        me = await self._lookup.whoami()
+
+        def landed() -> Json | None:
+            found = listed_in.list(
+                state="opened",
+                source_branch=source_branch,
+                author_username=me,
+                per_page=_RECENT,
+                get_all=False,
+                **NO_RETRY,
+            )
+            return next((m.asdict() for m in found if m.title == fields["title"]), None)
+
+        doing = (
+            f"open a merge request {source.path}:{source_branch}"
+            f" -> {target.path}:{target_branch}"
+        )
+        data = await self._calls.write(
+            doing, lambda: created_on.create(fields, **NO_RETRY).asdict(), landed=landed
+        )
+        return read(
+            self._forge, doing, lambda d: parse.change(d, target=target, source=source), data
+        )
+
+    async def _change(self, doing: str, target: RepoRef, data: Json) -> ChangeRequest:
+        source = target
+        source_id = data.get("source_project_id")
+        if isinstance(source_id, int) and source_id != data.get("target_project_id"):
+            # a deleted fork keeps its id on the merge request but has no path any more
+            source = await self._lookup.path_of(source_id) or RepoRef(
+                "(deleted)", f"project-{source_id}"
+            )
+        return read(
+            self._forge, doing, lambda d: parse.change(d, target=target, source=source), data
+        )
