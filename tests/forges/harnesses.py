@@ -5,6 +5,7 @@ from __future__ import annotations
 from tests.forges.harness import Harness
 from tests.forges.harness_gitea import HARNESS as GITEA
 from tests.forges.harness_github import HARNESS as GITHUB
+from tests.forges.harness_gitlab import HARNESS as GITLAB
 from tests.forges.harness_pagure import HARNESS as PAGURE
 
-HARNESSES: list[Harness] = [PAGURE, GITHUB, GITEA]
+HARNESSES: list[Harness] = [PAGURE, GITHUB, GITEA, GITLAB]
