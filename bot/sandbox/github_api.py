@@ -11,12 +11,13 @@ answers a matching `If-None-Match` with 304, which costs no rate limit.
 from __future__ import annotations
 
 import hashlib
+import logging
 import time
 from collections.abc import Callable
 
 from aiohttp import web
 
-from bot.sandbox import github_repos, github_threads
+from bot.sandbox import github_repos, github_threads, gitstore
 from bot.sandbox.faults import Faults, Handler, fault_middleware
 from bot.sandbox.git_http import add_git_routes
 from bot.sandbox.github_common import (
@@ -31,6 +32,8 @@ from bot.sandbox.github_common import (
 )
 from bot.sandbox.github_json import numeric_id
 from bot.sandbox.world import User, World, WorldError
+
+log = logging.getLogger(__name__)
 
 API_PREFIX = "/api/v3"
 #: GitHub's largest `per_page`
@@ -106,6 +109,9 @@ async def _answer(request: web.Request, handler: Handler) -> web.StreamResponse:
         return error.response()
     except WorldError:
         return not_found().response()
+    except gitstore.GitError:
+        log.exception("git failed behind a GitHub sandbox answer")
+        return ApiError(500, "Server Error").response()
     except (web.HTTPNotFound, web.HTTPMethodNotAllowed):
         return not_found().response()
 

@@ -4,6 +4,7 @@ collaborator's permission."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from aiohttp import web
@@ -201,44 +202,61 @@ async def list_commits(request: web.Request) -> web.Response:
     return json_answer([commit_json(site, repo, c) for c in chunk], headers=headers)
 
 
+@dataclass(frozen=True, slots=True)
+class _Comparison:
+    base: gitstore.GitCommit
+    merge_base: gitstore.GitCommit
+    ahead: list[gitstore.GitCommit]  # oldest first, as GitHub lists them
+    behind: int
+
+
+def _compare(git_dir: Path, base: str, head: str) -> _Comparison | None:
+    base_sha, head_sha = _commit_of(git_dir, base), _commit_of(git_dir, head)
+    if base_sha is None or head_sha is None:
+        return None
+    try:
+        merge_base = gitstore.run_git(git_dir, "merge-base", base_sha, head_sha).decode().strip()
+    except gitstore.GitError:
+        return None  # no common ancestor
+    return _Comparison(
+        base=gitstore.log(git_dir, [base_sha], limit=1)[0],
+        merge_base=gitstore.log(git_dir, [merge_base], limit=1)[0],
+        ahead=list(reversed(gitstore.log(git_dir, [f"{base_sha}..{head_sha}"]))),
+        behind=len(gitstore.log(git_dir, [f"{head_sha}..{base_sha}"])),
+    )
+
+
 async def compare(request: web.Request) -> web.Response:
     repo = await existing_repo(request)
     git_dir = world_of(request).git_dir(FORGE, repo.path)
     base, dots, head = request.match_info["basehead"].partition("...")
-    if not dots or not base or not head:
-        raise not_found()
-    base_sha, head_sha = await run(_commit_of, git_dir, base), await run(_commit_of, git_dir, head)
-    if base_sha is None or head_sha is None:
-        raise not_found()
-    ahead = list(reversed(await run(gitstore.log, git_dir, [f"{base_sha}..{head_sha}"])))
-    behind = await run(gitstore.log, git_dir, [f"{head_sha}..{base_sha}"])
-    merge_base = (await run(gitstore.run_git, git_dir, "merge-base", base_sha, head_sha)).decode()
-    site = site_of(request)
+    found = await run(_compare, git_dir, base, head) if dots and base and head else None
+    if found is None:
+        raise ApiError(404, f"No common ancestor between {base} and {head}.")
     headers: dict[str, str] = {}
     if "page" in request.query or "per_page" in request.query:
-        shown, headers = page_of(request, ahead)
+        shown, headers = page_of(request, found.ahead)
     else:
-        shown = ahead[:_COMPARE_CAP]
+        shown = found.ahead[:_COMPARE_CAP]
     status = "identical"
-    if ahead and behind:
+    if found.ahead and found.behind:
         status = "diverged"
-    elif ahead or behind:
-        status = "ahead" if ahead else "behind"
-    base_commit = await run(gitstore.log, git_dir, [base_sha], limit=1)
-    merge_commit = await run(gitstore.log, git_dir, [merge_base.strip()], limit=1)
+    elif found.ahead or found.behind:
+        status = "ahead" if found.ahead else "behind"
+    site = site_of(request)
     html = f"{site.root}/{repo.path}/compare/{base}...{head}"
     body = {
         "url": f"{site.api}/repos/{repo.path}/compare/{base}...{head}",
         "html_url": html,
-        "permalink_url": f"{site.root}/{repo.path}/compare/{base_sha}...{head_sha}",
+        "permalink_url": f"{site.root}/{repo.path}/compare/{found.base.sha}...{head}",
         "diff_url": f"{html}.diff",
         "patch_url": f"{html}.patch",
-        "base_commit": commit_json(site, repo, base_commit[0]),
-        "merge_base_commit": commit_json(site, repo, merge_commit[0]),
+        "base_commit": commit_json(site, repo, found.base),
+        "merge_base_commit": commit_json(site, repo, found.merge_base),
         "status": status,
-        "ahead_by": len(ahead),
-        "behind_by": len(behind),
-        "total_commits": len(ahead),
+        "ahead_by": len(found.ahead),
+        "behind_by": found.behind,
+        "total_commits": len(found.ahead),
         "commits": [commit_json(site, repo, c) for c in shown],
         "files": [],
     }

@@ -420,3 +420,18 @@ async def test_stock_git_clones_from_the_api_server(sandbox: Client, tmp_path: P
     )
     assert cloned.returncode == 0, cloned.stderr
     assert (tmp_path / "c" / "README").read_text() == "hello\n"
+
+
+async def test_compare_pages_and_unrelated_histories(sandbox: Client, world: World):
+    head = world.commit("github", REPO, "topic", {"2": b"2"}, message="Two", author=AUTHOR)
+    _, _, whole = await sandbox.request("GET", f"/repos/{REPO}/compare/main...topic")
+    assert (whole["status"], whole["ahead_by"], whole["behind_by"]) == ("ahead", 2, 0)
+    assert [c["commit"]["message"] for c in whole["commits"]] == ["Fix", "Two"], "oldest first"
+    _, headers, paged = await sandbox.request(
+        "GET", f"/repos/{REPO}/compare/main...topic", params={"per_page": "1"}
+    )
+    assert [c["sha"] for c in paged["commits"]] == [whole["commits"][0]["sha"]]
+    assert 'rel="next"' in headers["Link"] and whole["commits"][1]["sha"] == head
+    world.commit("github", REPO, "orphan", {"o": b"o"}, message="Orphan", author=AUTHOR)
+    status, _, body = await sandbox.request("GET", f"/repos/{REPO}/compare/main...orphan")
+    assert (status, body["message"]) == (404, "No common ancestor between main and orphan.")
