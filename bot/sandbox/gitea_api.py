@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from bot.sandbox import gitea_comments as comments
 from bot.sandbox import gitea_issues as issues
 from bot.sandbox import gitea_repos as repos
 from bot.sandbox.faults import Faults, fault_middleware
@@ -42,12 +43,12 @@ ROUTES: tuple[tuple[str, str, Handler, bool], ...] = (
     ("POST", _REPO + "/issues", issues.create_issue, True),
     ("GET", _ISSUE, issues.get_issue, False),
     ("PATCH", _ISSUE, issues.edit_issue, True),
-    ("GET", _ISSUE + "/comments", issues.list_comments, False),
-    ("POST", _ISSUE + "/comments", issues.create_comment, True),
-    ("GET", _COMMENT, issues.get_comment, False),
-    ("PATCH", _COMMENT, issues.edit_comment, True),
-    ("GET", _COMMENT + "/reactions", issues.list_reactions, False),
-    ("POST", _COMMENT + "/reactions", issues.add_reaction, True),
+    ("GET", _ISSUE + "/comments", comments.list_comments, False),
+    ("POST", _ISSUE + "/comments", comments.create_comment, True),
+    ("GET", _COMMENT, comments.get_comment, False),
+    ("PATCH", _COMMENT, comments.edit_comment, True),
+    ("GET", _COMMENT + "/reactions", comments.list_reactions, False),
+    ("POST", _COMMENT + "/reactions", comments.add_reaction, True),
 )
 
 

@@ -8,7 +8,6 @@ from collections import Counter
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.sandbox import gitea_git
 from bot.sandbox.gitea_git import Tip, TreeItem
 from bot.sandbox.gitea_web import FORGE
 from bot.sandbox.gitstore import GitCommit
@@ -208,8 +207,10 @@ class View:
         }
 
     def content(
-        self, path: str, ref: str, item: TreeItem, *, content: str | None = None
+        self, path: str, ref: str, commit: str, item: TreeItem, *, content: str | None = None
     ) -> dict[str, Any]:
+        """A contents entry; `last_commit_sha` is the ref's commit, where Gitea runs a log per
+        entry for the last commit touching it (the adapter reads neither)."""
         kind = {"tree": "dir", "commit": "submodule"}.get(item.kind, "file")
         if item.kind == "blob" and item.mode == "120000":
             kind = "symlink"
@@ -220,7 +221,7 @@ class View:
             "name": item.name,
             "path": item.path,
             "sha": item.sha,
-            "last_commit_sha": gitea_git.resolve(self.world.git_dir(FORGE, path), ref),
+            "last_commit_sha": commit,
             "type": kind,
             "size": item.size or 0,
             "encoding": "base64" if content is not None else None,

@@ -97,3 +97,47 @@ def reaction(view: View, user: str, content: str, when: datetime) -> dict[str, A
 def permission(view: View, path: str, user: str) -> dict[str, Any]:
     mode = access_mode(view.world, path, user)
     return {"permission": mode, "role_name": mode, "user": view.user(user)}
+
+
+def pull_as_issue(rendering: View, change: SandboxChange) -> dict[str, Any]:
+    """A pull request as the issues endpoints show it: an issue with `pull_request` set."""
+    data = pull(rendering, change)
+    repo = rendering.world.repo(FORGE, change.repo)
+    merged = change.state == "merged"
+    return {
+        "id": data["id"],
+        "url": f"{rendering.api}/repos/{change.repo}/issues/{change.number}",
+        "html_url": data["html_url"],
+        "number": change.number,
+        "user": data["user"],
+        "original_author": "",
+        "original_author_id": 0,
+        "title": title_of(change),
+        "body": change.body,
+        "ref": "",
+        "assets": [],
+        "labels": [],
+        "milestone": None,
+        "assignee": None,
+        "assignees": None,
+        "state": data["state"],
+        "is_locked": False,
+        "comments": data["comments"],
+        "created_at": data["created_at"],
+        "updated_at": data["updated_at"],
+        "closed_at": data["closed_at"],
+        "due_date": None,
+        "pull_request": {
+            "merged": merged,
+            "merged_at": data["merged_at"],
+            "draft": data["draft"],
+            "html_url": data["html_url"],
+        },
+        "repository": {
+            "id": repo.id,
+            "name": repo.name,
+            "owner": repo.namespace,
+            "full_name": repo.path,
+        },
+        "pin_order": 0,
+    }

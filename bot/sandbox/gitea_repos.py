@@ -20,6 +20,7 @@ from bot.sandbox.gitea_web import (
     not_found,
     page_of,
 )
+from bot.sandbox.world import User
 
 #: Gitea's `[git] COMMITS_RANGE_SIZE`: the page size of commits of a path, whatever `limit` says
 COMMITS_RANGE = 50
@@ -27,6 +28,15 @@ COMMITS_RANGE = 50
 
 def view(call: Call) -> View:
     return View(call.world, call.origin, call.doer.name if call.doer else None)
+
+
+def index(call: Call) -> int:
+    """The issue or pull request number of the route."""
+    return int(call.params["index"])
+
+
+def can_write(call: Call, user: User) -> bool:
+    return access_mode(call.world, call.path, user.name) in ("write", "admin", "owner")
 
 
 def me(call: Call) -> Reply:
@@ -107,7 +117,7 @@ def contents(call: Call) -> Reply:
     rendering = view(call)
     if kind == "tree":
         items = gitea_git.tree(git_dir, sha, path)
-        return json_reply([rendering.content(call.path, ref, i) for i in items], etag=True)
+        return json_reply([rendering.content(call.path, ref, sha, i) for i in items], etag=True)
     item = gitea_git.entry(git_dir, sha, path) if kind else None
     if item is None:
         raise not_found(f"object does not exist [id: {sha}, rel_path: {path}]")
@@ -115,7 +125,7 @@ def contents(call: Call) -> Reply:
     if item.kind == "blob":
         data = gitstore.read_blob(git_dir, sha, path) or b""
         content = base64.b64encode(data).decode("ascii")
-    return json_reply(rendering.content(call.path, ref, item, content=content), etag=True)
+    return json_reply(rendering.content(call.path, ref, sha, item, content=content), etag=True)
 
 
 def commits(call: Call) -> Reply:
