@@ -85,8 +85,8 @@ class Clients:
             lazy=True,
         )
         session = requests.Session()
-        # keep requests from reading credentials for this host out of a ~/.netrc
-        session.trust_env = False
+        # an explicit no-op auth keeps requests from taking credentials out of a ~/.netrc
+        session.auth = Requester.noopAuth
         with self._lock:
             self.created += 1
         return Client(client, session)

@@ -17,7 +17,7 @@ from collections.abc import Callable
 
 from aiohttp import web
 
-from bot.sandbox import github_repos, github_threads, gitstore
+from bot.sandbox import github_pulls, github_repos, github_threads, gitstore
 from bot.sandbox.faults import Faults, Handler, fault_middleware
 from bot.sandbox.git_http import add_git_routes
 from bot.sandbox.github_common import (
@@ -65,6 +65,7 @@ def build_app(
     app[LIMITS] = RateLimit(rate_limit, clock)
     app.add_routes(github_repos.routes(API_PREFIX))
     app.add_routes(github_threads.routes(API_PREFIX))
+    app.add_routes(github_pulls.routes(API_PREFIX))
     # git's smart HTTP on the same server, as GitHub Enterprise serves it: /<owner>/<repo>.git
     add_git_routes(app, world, FORGE, resolve=clone_path)
     return app

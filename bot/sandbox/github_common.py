@@ -127,6 +127,19 @@ async def run(function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     return await asyncio.to_thread(partial(function, *args, **kwargs))
 
 
+def number_of(request: web.Request, key: str = "number") -> int:
+    return int(request.match_info[key])
+
+
+def state_filter(request: web.Request) -> str:
+    state = request.query.get("state", "open")
+    return state if state in ("open", "closed", "all") else "open"
+
+
+def matches_state(state: str, wanted: str) -> bool:
+    return wanted == "all" or (state == "open") == (wanted == "open")
+
+
 def repo_path(request: web.Request) -> str:
     return f"{request.match_info['owner']}/{request.match_info['repo']}"
 
