@@ -14,9 +14,8 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
-from github.Repository import Repository
-
 from bot.forges import github_decode as decode
+from bot.forges import github_threads as threads
 from bot.forges.base import (
     BranchHead,
     ChangeRequest,
@@ -34,8 +33,8 @@ from bot.forges.base import (
     TreeEntry,
 )
 from bot.forges.calls import Caller
-from bot.forges.errors import Invalid, NotFound
-from bot.forges.github_client import Client, Clients, EtagCache
+from bot.forges.errors import NotFound
+from bot.forges.github_client import Client, Clients, EtagCache, api_path, repository
 from bot.forges.github_transport import Transport
 
 Json = dict[str, Any]
@@ -117,13 +116,13 @@ class GithubForge:
 
     async def get_repo(self, repo: RepoRef) -> Repo:
         return await self._http.get(
-            f"reading {repo.path}", _api(repo), lambda c, d: decode.repo(c.requester, d)
+            f"reading {repo.path}", api_path(repo), lambda c, d: decode.repo(c.requester, d)
         )
 
     async def list_branches(self, repo: RepoRef) -> list[BranchHead]:
         return await self._http.pages(
             f"listing the branches of {repo.path}",
-            f"{_api(repo)}/branches",
+            f"{api_path(repo)}/branches",
             lambda c, d: decode.branch(c.requester, d),
         )
 
@@ -143,7 +142,7 @@ class GithubForge:
             return data
         # over 1 MB the contents API leaves the bytes out; the blob API has them
         return await self._http.get(
-            doing, f"{_api(repo)}/git/blobs/{sha}", lambda _c, blob: decode.blob_bytes(blob)
+            doing, f"{api_path(repo)}/git/blobs/{sha}", lambda _c, blob: decode.blob_bytes(blob)
         )
 
     async def list_dir(self, repo: RepoRef, path: str, *, ref: str) -> list[TreeEntry]:
@@ -161,7 +160,7 @@ class GithubForge:
     ) -> list[Commit]:
         return await self._http.pages(
             f"listing the commits of {ref} in {repo.path}",
-            f"{_api(repo)}/commits",
+            f"{api_path(repo)}/commits",
             lambda c, d: decode.commit(c.requester, d),
             limit=max(1, limit),
             sha=ref,
@@ -172,14 +171,14 @@ class GithubForge:
         """The commits `head` has that `base` has not, oldest first (GitHub's order)."""
         return await self._http.pages(
             f"comparing {base}...{head} in {repo.path}",
-            f"{_api(repo)}/compare/{quote(base)}...{quote(head)}",
+            f"{api_path(repo)}/compare/{quote(base)}...{quote(head)}",
             lambda c, d: decode.commit(c.requester, d),
             items=lambda data: data["commits"],
         )
 
     async def fork(self, repo: RepoRef) -> Repo:
         def work(client: Client) -> Repo:
-            created = _repository(client, repo).create_fork()
+            created = repository(client, repo).create_fork()
             return decode.repo(client.requester, created.raw_data)
 
         return await self._http.call(f"forking {repo.path}", work)
@@ -189,7 +188,7 @@ class GithubForge:
         try:
             return await self._http.get(
                 f"reading the permission of {user} on {repo.path}",
-                f"{_api(repo)}/collaborators/{quote(user, safe='')}/permission",
+                f"{api_path(repo)}/collaborators/{quote(user, safe='')}/permission",
                 lambda _c, data: decode.permission(data),
             )
         except NotFound:
@@ -223,7 +222,7 @@ class GithubForge:
 
         return await self._http.pages(
             f"listing the pull requests of {repo.path}",
-            f"{_api(repo)}/pulls",
+            f"{api_path(repo)}/pulls",
             keep,
             state=_STATES.get(state, "all") if state else "all",
         )
@@ -231,14 +230,14 @@ class GithubForge:
     async def get_change(self, repo: RepoRef, number: int) -> ChangeRequest:
         return await self._http.get(
             f"reading pull request {repo.path}#{number}",
-            f"{_api(repo)}/pulls/{number}",
+            f"{api_path(repo)}/pulls/{number}",
             lambda c, d: decode.change(c.requester, d),
         )
 
     async def change_diff(self, repo: RepoRef, number: int) -> bytes:
         return await self._http.get_raw(
             f"reading the diff of {repo.path}#{number}",
-            f"{_api(repo)}/pulls/{number}",
+            f"{api_path(repo)}/pulls/{number}",
             accept=DIFF_TYPE,
         )
 
@@ -254,7 +253,7 @@ class GithubForge:
         draft: bool = False,
     ) -> ChangeRequest:
         def work(client: Client) -> ChangeRequest:
-            created = _repository(client, target).create_pull(
+            created = repository(client, target).create_pull(
                 base=target_branch,
                 head=f"{source.namespace}:{source_branch}",
                 title=title,
@@ -265,7 +264,7 @@ class GithubForge:
 
         return await self._http.call(f"opening a pull request on {target.path}", work)
 
-    # -- issues and comments -----------------------------------------------------------
+    # -- issues and comments: github_threads.py --------------------------------------
 
     async def find_issues(
         self,
@@ -275,96 +274,32 @@ class GithubForge:
         author: str | None = None,
         marker: str | None = None,
     ) -> list[Issue]:
-        def keep(client: Client, data: Json) -> Issue | None:
-            if decode.is_pull_request(data):
-                return None
-            issue = decode.issue_from(client.requester, data)
-            return issue if marker is None or marker in issue.body else None
-
-        return await self._http.pages(
-            f"listing the issues of {repo.path}",
-            f"{_api(repo)}/issues",
-            keep,
-            state=state.value if state else "all",
-            creator=author,
+        return await threads.find_issues(
+            self._http, repo, state=state, author=author, marker=marker
         )
 
     async def open_issue(self, repo: RepoRef, title: str, body: str) -> Issue:
-        def work(client: Client) -> Issue:
-            return decode.issue(_repository(client, repo).create_issue(title=title, body=body))
-
-        return await self._http.call(f"opening an issue on {repo.path}", work)
+        return await threads.open_issue(self._http, repo, title, body)
 
     async def edit_issue(
         self, repo: RepoRef, number: int, *, title: str | None = None, body: str | None = None
     ) -> Issue:
-        changes = {k: v for k, v in (("title", title), ("body", body)) if v is not None}
-        if not changes:
-            return await self._http.get(
-                f"reading issue {repo.path}#{number}",
-                f"{_api(repo)}/issues/{number}",
-                lambda c, d: decode.issue_from(c.requester, d),
-            )
-
-        def work(client: Client) -> Issue:
-            issue = _repository(client, repo).get_issue(number)
-            issue.edit(**changes)
-            return decode.issue(issue)
-
-        return await self._http.call(f"editing issue {repo.path}#{number}", work)
+        return await threads.edit_issue(self._http, repo, number, title=title, body=body)
 
     async def list_comments(
         self, thread: Thread, *, since: datetime | None = None
     ) -> list[Comment]:
-        return await self._http.pages(
-            f"listing the comments of {thread.repo.path}#{thread.number}",
-            f"{_api(thread.repo)}/issues/{thread.number}/comments",
-            lambda c, d: decode.comment_from(c.requester, d),
-            since=since.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if since else None,
-        )
+        return await threads.list_comments(self._http, thread, since=since)
 
     async def post_comment(self, thread: Thread, body: str) -> Comment:
-        # comments on pull requests live on the issue of the same number
-        def work(client: Client) -> Comment:
-            issue = _repository(client, thread.repo).get_issue(thread.number)
-            return decode.comment(issue.create_comment(body))
-
-        return await self._http.call(f"commenting on {thread.repo.path}#{thread.number}", work)
+        return await threads.post_comment(self._http, thread, body)
 
     async def edit_comment(self, thread: Thread, comment_id: str, body: str) -> Comment:
-        number = _comment_number(self.name, comment_id)
-
-        def work(client: Client) -> Comment:
-            comment = _repository(client, thread.repo).get_issue(thread.number).get_comment(number)
-            comment.edit(body)
-            return decode.comment(comment)
-
-        return await self._http.call(f"editing comment {comment_id} in {thread.repo.path}", work)
+        return await threads.edit_comment(self._http, thread, comment_id, body)
 
     async def react(self, thread: Thread, comment_id: str, reaction: Reaction) -> None:
-        number = _comment_number(self.name, comment_id)
-
-        def work(client: Client) -> None:
-            comment = _repository(client, thread.repo).get_issue(thread.number).get_comment(number)
-            comment.create_reaction(reaction.value)
-
-        await self._http.call(f"reacting to comment {comment_id} in {thread.repo.path}", work)
-
-
-def _api(repo: RepoRef) -> str:
-    return f"/repos/{quote(repo.namespace, safe='')}/{quote(repo.name, safe='')}"
+        await threads.react(self._http, thread, comment_id, reaction)
 
 
 def _contents(repo: RepoRef, path: str) -> str:
-    return f"{_api(repo)}/contents/{quote(path.strip('/'))}"
-
-
-def _repository(client: Client, repo: RepoRef) -> Repository:
-    # the client is lazy: this sends nothing until a method of the repository is called
-    return client.github.get_repo(repo.path)
-
-
-def _comment_number(forge: str, comment_id: str) -> int:
-    if not comment_id.isdigit():
-        raise Invalid(forge, f"comment id {comment_id!r} is not a GitHub comment id (a number)")
-    return int(comment_id)
+    return f"{api_path(repo)}/contents/{quote(path.strip('/'))}"

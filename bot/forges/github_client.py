@@ -6,19 +6,21 @@ from __future__ import annotations
 import json
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import quote, urlencode, urlsplit
 
 import github
 import requests
 from github.GithubException import GithubException, RateLimitExceededException
+from github.Repository import Repository
 from github.Requester import Requester
 
 from bot.forges import status
+from bot.forges.base import RepoRef
 from bot.forges.errors import Conflict, ForgeError, Invalid, RateLimited, Unavailable
 
 #: GitHub asks clients that hit a secondary rate limit without a Retry-After to wait a minute
@@ -246,4 +248,11 @@ def _message(data: Any) -> str:
     return "; ".join([str(data.get("message", "")), *details]).strip("; ")
 
 
-Work = Callable[[Client], Any]
+def api_path(repo: RepoRef) -> str:
+    return f"/repos/{quote(repo.namespace, safe='')}/{quote(repo.name, safe='')}"
+
+
+def repository(client: Client, repo: RepoRef) -> Repository:
+    """PyGithub's repository object; the client is lazy, so this sends nothing until one
+    of its methods is called."""
+    return client.github.get_repo(repo.path)
