@@ -7,6 +7,7 @@ import asyncio
 import json
 import os
 import socket
+import subprocess
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -504,3 +505,46 @@ async def test_concurrent_calls_share_a_few_clients(running: Running):
     assert [r.ref for r in repos] == refs
     # the Caller lets 4 calls run at once; PyGithub clients are never shared between them
     assert running.forge._http.clients.created <= 4
+
+
+async def test_stock_git_pushes_to_the_fork_with_the_push_credentials(
+    running: Running, tmp_path: Path
+):
+    fork = await running.forge.fork(REPO)
+    credentials = running.forge.push_credentials()
+    askpass = tmp_path / "askpass.sh"
+    # git asks for the user name and the password; the token stays in the environment
+    askpass.write_text(
+        '#!/bin/sh\ncase "$1" in Username*) echo "$PUSH_USER";; *) echo "$PUSH_TOKEN";; esac\n'
+    )
+    askpass.chmod(0o700)
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": str(tmp_path),
+        "GIT_CONFIG_NOSYSTEM": "1",
+        "GIT_TERMINAL_PROMPT": "0",
+        "GIT_ASKPASS": str(askpass),
+        "PUSH_USER": credentials.username,
+        "PUSH_TOKEN": credentials.token,
+        "GIT_AUTHOR_NAME": "Bot",
+        "GIT_AUTHOR_EMAIL": "bot@sandbox.test",
+        "GIT_COMMITTER_NAME": "Bot",
+        "GIT_COMMITTER_EMAIL": "bot@sandbox.test",
+    }
+
+    def git(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            ["git", *args], env=env, cwd=tmp_path, capture_output=True, text=True, check=False
+        )
+
+    for args in (
+        ("clone", "--quiet", fork.clone_url, "work"),
+        ("-C", "work", "checkout", "--quiet", "-b", "upstream-bot/fix"),
+        ("-C", "work", "commit", "--quiet", "--allow-empty", "-m", "Carry the fix"),
+        ("-C", "work", "push", "--quiet", "origin", "upstream-bot/fix"),
+    ):
+        done = await asyncio.to_thread(git, *args)
+        assert done.returncode == 0, done.stderr
+        assert credentials.token not in done.stderr
+    heads = await running.forge.list_branches(fork.ref)
+    assert "upstream-bot/fix" in {h.name for h in heads}
