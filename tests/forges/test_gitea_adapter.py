@@ -4,6 +4,9 @@ organization, user namespaces, and creates that happen once when an answer is lo
 
 from __future__ import annotations
 
+import asyncio
+import os
+import subprocess
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -330,3 +333,45 @@ def test_push_credentials(username, expected):
         username=username,
     )
     assert (forge.push_credentials().username, forge.push_credentials().token) == (expected, "t0k")
+
+
+async def test_stock_git_pushes_to_the_fork_with_the_push_credentials(
+    connect: Connect, world: World, tmp_path: Path
+):
+    running = await connect(username=BOT)
+    fork = await running.forge.fork(PKG1)
+    credentials = running.forge.push_credentials()
+    askpass = tmp_path / "askpass.sh"
+    # git asks for the user name and the password; the token stays in the environment
+    askpass.write_text(
+        '#!/bin/sh\ncase "$1" in Username*) echo "$PUSH_USER" ;; *) echo "$PUSH_TOKEN" ;; esac\n'
+    )
+    askpass.chmod(0o700)
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": str(tmp_path),
+        "GIT_CONFIG_NOSYSTEM": "1",
+        "GIT_TERMINAL_PROMPT": "0",
+        "GIT_ASKPASS": str(askpass),
+        "PUSH_USER": credentials.username,
+        "PUSH_TOKEN": credentials.token,
+        "GIT_AUTHOR_NAME": "Bot",
+        "GIT_AUTHOR_EMAIL": "bot@sandbox.test",
+        "GIT_COMMITTER_NAME": "Bot",
+        "GIT_COMMITTER_EMAIL": "bot@sandbox.test",
+    }
+    work = tmp_path / "work"
+    steps = [
+        ["clone", "--quiet", fork.clone_url, str(work)],
+        ["-C", str(work), "checkout", "--quiet", "-b", "upstream-bot/fix"],
+        ["-C", str(work), "commit", "--quiet", "--allow-empty", "-m", "Carry the fix"],
+        ["-C", str(work), "push", "--quiet", "origin", "upstream-bot/fix"],
+    ]
+    for step in steps:
+        done = await asyncio.to_thread(
+            subprocess.run, ["git", *step], capture_output=True, env=env, check=False
+        )
+        assert done.returncode == 0, done.stderr
+        assert credentials.token.encode() not in done.stderr
+    pushed = dict(gitstore.branches(world.git_dir("gitea", fork.ref.path)))
+    assert "upstream-bot/fix" in pushed
