@@ -168,7 +168,8 @@ class GitlabForge:
         self, repo: RepoRef, *, ref: str, path: str | None = None, limit: int = 100
     ) -> list[Commit]:
         commits = self._lookup.api(repo).commits
-        filters = {"ref_name": ref, **({"path": path} if path else {})}
+        # python-gitlab takes a `path` keyword as the URL to list: the filter goes this way
+        filters = {"query_parameters": {"ref_name": ref, **({"path": path} if path else {})}}
         per_page = max(1, min(limit, self._page_size))
         doing = f"list commits of {ref} in {repo.path}"
         items = await self._calls.pages(

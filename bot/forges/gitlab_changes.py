@@ -6,9 +6,12 @@ from __future__ import annotations
 from typing import Any
 
 import gitlab
+import requests
+from gitlab.v4.objects import ProjectFileManager
 
 from bot.forges import gitlab_parse as parse
 from bot.forges.base import ChangeRequest, ChangeState, RepoRef
+from bot.forges.errors import Invalid, NotFound
 from bot.forges.gitlab_calls import NO_LIBRARY_RETRY as NO_RETRY
 from bot.forges.gitlab_calls import GitlabCalls, page_args, read
 from bot.forges.gitlab_lookup import GitlabLookup
@@ -66,17 +69,37 @@ class GitlabChanges:
         return [await self._change(doing, repo, m) for m in items]
 
     async def get_change(self, repo: RepoRef, number: int) -> ChangeRequest:
+        data = await self._merge_request(repo, number)
+        return await self._change(f"read merge request {repo.path}!{number}", repo, data)
+
+    async def _merge_request(self, repo: RepoRef, number: int) -> Json:
         requests = self._lookup.api(repo).mergerequests
-        doing = f"read merge request {repo.path}!{number}"
-        data = await self._calls.conditional(
-            doing,
+        return await self._calls.conditional(
+            f"read merge request {repo.path}!{number}",
             f"merge-request:{repo.path}!{number}",
             lambda headers: requests.get(number, extra_headers=headers, **NO_RETRY).asdict(),
         )
-        return await self._change(doing, repo, data)
 
     async def change_diff(self, repo: RepoRef, number: int) -> bytes:
-        """`git diff` text rebuilt from `/diffs` (GitLab 15.7+), which pages through files."""
+        """git's own diff text from `/raw_diffs` (GitLab 17.9+); on an older GitLab, the diff
+        rebuilt from `/diffs` (see `_rebuilt_diff`)."""
+        path = f"{self._lookup.api(repo).mergerequests.path}/{number}/raw_diffs"
+        doing = f"read the diff of merge request {repo.path}!{number}"
+        try:
+            answer = await self._calls.run(
+                doing, lambda: self._gl.http_get(path, raw=True, **NO_RETRY)
+            )
+        except NotFound:
+            return await self._rebuilt_diff(repo, number)
+        if not isinstance(answer, requests.Response):
+            raise Invalid(self._forge, f"{doing}: the answer is not a diff")
+        return answer.content
+
+    async def _rebuilt_diff(self, repo: RepoRef, number: int) -> bytes:
+        """`git diff` text rebuilt from `/diffs` (GitLab 15.7+), which pages through files;
+        binary files get their blob names from two HEAD requests each (see `unified_diff`).
+        Renamed files that also changed lack git's `similarity index` line, which git's
+        patch id hashes: their ids differ from git's."""
         path = f"{self._lookup.api(repo).mergerequests.path}/{number}/diffs"
         doing = f"read the diff of merge request {repo.path}!{number}"
         items = await self._calls.pages(
@@ -87,7 +110,34 @@ class GitlabChanges:
             ),
             cache=False,
         )
-        return read(self._forge, doing, parse.unified_diff, items)
+        binary = [i for i in items if isinstance(i, dict) and parse.is_binary(i)]
+        blobs = await self._blob_names(repo, number, binary) if binary else {}
+        return read(self._forge, doing, lambda i: parse.unified_diff(i, blobs=blobs), items)
+
+    async def _blob_names(
+        self, repo: RepoRef, number: int, binary: list[Json]
+    ) -> dict[tuple[str, str], tuple[str, str]]:
+        refs = (await self._merge_request(repo, number)).get("diff_refs") or {}
+        base, head = refs.get("base_sha"), refs.get("head_sha")
+        if not (isinstance(base, str) and isinstance(head, str)):
+            raise Invalid(self._forge, f"merge request {repo.path}!{number} has no diff_refs")
+        files = self._lookup.api(repo).files
+        names = {}
+        for item in binary:
+            old, new = str(item.get("old_path")), str(item.get("new_path"))
+            names[(old, new)] = (
+                parse.NO_BLOB if item.get("new_file") else await self._blob(files, old, base),
+                parse.NO_BLOB if item.get("deleted_file") else await self._blob(files, new, head),
+            )
+        return names
+
+    async def _blob(self, files: ProjectFileManager, path: str, ref: str) -> str:
+        doing = f"read the blob name of {path} at {ref}"
+        headers = await self._calls.run(doing, lambda: files.head(path, ref, **NO_RETRY))
+        name = headers.get("X-Gitlab-Blob-Id")
+        if not name:
+            raise Invalid(self._forge, f"{doing}: no X-Gitlab-Blob-Id header")
+        return str(name)
 
     async def open_change(
         self,

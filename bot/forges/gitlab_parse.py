@@ -104,7 +104,7 @@ def repo(data: Json) -> Repo:
     issues; GitLab refreshes it at most hourly) and `updated_at` (the project's own record)."""
     stamps = [when(data[f], field=f) for f in ("last_activity_at", "updated_at") if data.get(f)]
     if not stamps:
-        raise Unreadable("project has neither 'last_activity_at' nor 'updated_at'")
+        raise Unreadable("project has no 'last_activity_at' or 'updated_at' field")
     parent = data.get("forked_from_project")
     fork_of = None
     if isinstance(parent, Mapping):
@@ -226,8 +226,21 @@ def permission(access_level: object) -> Permission:
     return Permission.NONE
 
 
-def unified_diff(items: Iterable[Json]) -> bytes:
-    """Rebuild `git diff` output from GitLab's per-file diffs (hunks only, no headers).
+#: git's name for "no blob" on an `index` line of an added or deleted file
+NO_BLOB = "0" * 40
+
+
+def is_binary(item: Json) -> bool:
+    return str(item.get("diff") or "").startswith("Binary files ")
+
+
+def unified_diff(
+    items: Iterable[Json], *, blobs: Mapping[tuple[str, str], tuple[str, str]] | None = None
+) -> bytes:
+    """Rebuild `git diff --full-index` output from GitLab's per-file diffs (hunks only, no
+    headers). GitLab gives no blob names, but git's patch id of a binary file is made of
+    them: `blobs` maps (old path, new path) of each binary file to its (old, new) blob names,
+    which become its `index` line.
 
     Raises Unreadable when GitLab left a file's diff out for being too large: a partial diff
     would give the change a wrong identity.
@@ -237,11 +250,11 @@ def unified_diff(items: Iterable[Json]) -> bytes:
         old, new = _text(item, "old_path"), _text(item, "new_path")
         if item.get("too_large"):
             raise Unreadable(f"GitLab left out the diff of {new!r} as too large")
-        parts.append(_file_diff(item, old, new))
+        parts.append(_file_diff(item, old, new, (blobs or {}).get((old, new))))
     return "".join(parts).encode("utf-8")
 
 
-def _file_diff(item: Json, old: str, new: str) -> str:
+def _file_diff(item: Json, old: str, new: str, blob_names: tuple[str, str] | None) -> str:
     a_mode, b_mode = str(item.get("a_mode") or ""), str(item.get("b_mode") or "")
     added, deleted = bool(item.get("new_file")), bool(item.get("deleted_file"))
     lines = [f"diff --git a/{old} b/{new}"]
@@ -251,11 +264,17 @@ def _file_diff(item: Json, old: str, new: str) -> str:
         lines.append(f"deleted file mode {a_mode}")
     elif a_mode and b_mode and a_mode != b_mode:
         lines += [f"old mode {a_mode}", f"new mode {b_mode}"]
+    hunks = str(item.get("diff") or "")
     if item.get("renamed_file"):
+        # git's patch id hashes the similarity line; only a pure move's is known (100%)
+        lines += ["similarity index 100%"] if not hunks else []
         lines += [f"rename from {old}", f"rename to {new}"]
+    if blob_names and is_binary(item):
+        same_mode = not (added or deleted) and a_mode == b_mode
+        mode = f" {a_mode}" if same_mode else ""
+        lines.append(f"index {blob_names[0]}..{blob_names[1]}{mode}")
     before = "/dev/null" if added else f"a/{old}"
     after = "/dev/null" if deleted else f"b/{new}"
-    hunks = str(item.get("diff") or "")
     header = "\n".join(lines) + "\n"
     if not hunks:
         return header

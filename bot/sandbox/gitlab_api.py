@@ -9,7 +9,15 @@ from aiohttp import web
 from bot.sandbox import gitlab_repos, gitlab_threads
 from bot.sandbox.faults import Faults, fault_middleware
 from bot.sandbox.git_http import add_git_routes
-from bot.sandbox.gitlab_http import FORGE, PAGE_CAP, WORLD, authenticate, errors, etags
+from bot.sandbox.gitlab_http import (
+    FORGE,
+    PAGE_CAP,
+    RAW_DIFFS,
+    WORLD,
+    authenticate,
+    errors,
+    etags,
+)
 from bot.sandbox.world import World
 
 #: GitLab answers at most 100 items per page
@@ -17,15 +25,16 @@ PAGE_CAP_DEFAULT = 100
 
 
 def build_app(
-    world: World, *, faults: Faults, page_cap: int = PAGE_CAP_DEFAULT
+    world: World, *, faults: Faults, page_cap: int = PAGE_CAP_DEFAULT, raw_diffs: bool = True
 ) -> web.Application:
     """Serve `world`'s `gitlab` forge; `faults` apply to every request (their middleware
-    comes first)."""
+    comes first). `raw_diffs=False` imitates GitLab before 17.9, which lacks that route."""
     app = web.Application(
         middlewares=[fault_middleware(faults), errors, authenticate(world), etags]
     )
     app[WORLD] = world
     app[PAGE_CAP] = page_cap
+    app[RAW_DIFFS] = raw_diffs
     app.add_routes(gitlab_repos.routes())
     app.add_routes(gitlab_threads.routes())
     add_git_routes(app, world, FORGE, resolve=clone_path)

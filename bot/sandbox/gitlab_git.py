@@ -50,6 +50,24 @@ def resolves(git_dir: Path, ref: str) -> bool:
     return True
 
 
+def blob(git_dir: Path, ref: str, path: str) -> tuple[str, int] | None:
+    """A file's blob name and size at `ref`; None when it is no file there."""
+    try:
+        sha = run_git(git_dir, "rev-parse", "--verify", "--quiet", f"{ref}:{path}").decode().strip()
+        kind, size = run_git(git_dir, "cat-file", "--batch-check=%(objecttype) %(objectsize)",
+                             stdin=f"{sha}\n".encode()).decode().split()
+    except (GitError, ValueError):
+        return None
+    return (sha, int(size)) if kind == "blob" else None
+
+
+def merge_base(git_dir: Path, one: str, other: str) -> str | None:
+    try:
+        return run_git(git_dir, "merge-base", one, other).decode().strip() or None
+    except GitError:
+        return None
+
+
 def branch_heads(git_dir: Path) -> list[tuple[str, str]]:
     out = run_git(git_dir, "for-each-ref", f"--format={_REF_FORMAT}", "refs/heads")
     return [tuple(line.split("\0", 1)) for line in out.decode().splitlines() if line]  # type: ignore[misc]

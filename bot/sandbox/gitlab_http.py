@@ -19,6 +19,7 @@ FORGE = "gitlab"
 API = "/api/v4/"
 WORLD = web.AppKey("gitlab_world", World)
 PAGE_CAP = web.AppKey("gitlab_page_cap", int)
+RAW_DIFFS = web.AppKey("gitlab_raw_diffs", bool)
 USER = web.RequestKey("gitlab_user", User | None)  # type: ignore[arg-type]
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -84,6 +85,7 @@ async def etags(request: web.Request, handler: Handler) -> web.StreamResponse:
         or not request.path.startswith(API)
         or response.status != 200
         or not isinstance(response, web.Response)
+        or "no-store" in response.headers.get("Cache-Control", "")
     ):
         return response
     body = response.body if isinstance(response.body, bytes) else b""

@@ -296,7 +296,6 @@ def issue(world: World, found: SandboxIssue, origin: str) -> Json:
 
 
 def note(world: World, found: SandboxComment, origin: str) -> Json:
-    repo = world.repo(FORGE, found.repo)
     if found.kind == "issue":
         noteable_id, noteable_type = world.issue(FORGE, found.repo, found.number).id, "Issue"
     else:
@@ -313,7 +312,6 @@ def note(world: World, found: SandboxComment, origin: str) -> Json:
         "system": False,
         "noteable_id": noteable_id,
         "noteable_type": noteable_type,
-        "project_id": repo.id,
         "resolvable": False,
         "confidential": False,
         "internal": False,

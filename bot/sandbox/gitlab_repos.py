@@ -50,6 +50,7 @@ def routes() -> list[web.RouteDef]:
         web.post(f"{project}/fork", fork),
         web.get(f"{project}/repository/branches", branches),
         web.get(f"{project}/repository/files/{{file_path}}/raw", raw_file),
+        web.head(f"{project}/repository/files/{{file_path}}", file_head),
         web.get(f"{project}/repository/tree", tree),
         web.get(f"{project}/repository/commits", commits),
         web.get(f"{project}/repository/compare", compare),
@@ -155,6 +156,31 @@ async def raw_file(request: web.Request) -> web.Response:
     if content is None:
         raise not_found("File")
     return web.Response(body=content, content_type="text/plain", charset="utf-8")
+
+
+async def file_head(request: web.Request) -> web.Response:
+    """A file's metadata in `X-Gitlab-*` headers, as GitLab answers HEAD on a file."""
+    world = request.app[WORLD]
+    repo = project_of(request)
+    ref = request.query.get("ref")
+    if not ref:
+        raise ApiError(400, "ref is missing", key="error")
+    path = request.match_info["file_path"]
+    git_dir = world.git_dir(FORGE, repo.path)
+    found = await asyncio.to_thread(git.blob, git_dir, ref, path)
+    if found is None:
+        raise not_found("File")
+    commit = (await asyncio.to_thread(git.log, git_dir, [ref], limit=1))[0].sha
+    headers = {
+        "X-Gitlab-Blob-Id": found[0],
+        "X-Gitlab-Commit-Id": commit,
+        "X-Gitlab-File-Name": path.rpartition("/")[2],
+        "X-Gitlab-File-Path": path,
+        "X-Gitlab-Ref": ref,
+        "X-Gitlab-Size": str(found[1]),
+        "X-Gitlab-Encoding": "base64",
+    }
+    return web.Response(status=200, headers=headers)
 
 
 async def tree(request: web.Request) -> web.Response:

@@ -12,6 +12,7 @@ from bot.sandbox import gitlab_git as git
 from bot.sandbox import gitlab_json as shape
 from bot.sandbox.gitlab_http import (
     FORGE,
+    RAW_DIFFS,
     WORLD,
     ApiError,
     at_least,
@@ -40,6 +41,7 @@ def routes() -> list[web.RouteDef]:
         web.post(f"{project}/merge_requests", create_merge_request),
         web.get(f"{project}/merge_requests/{{iid}}", get_merge_request),
         web.get(f"{project}/merge_requests/{{iid}}/diffs", merge_request_diffs),
+        web.get(f"{project}/merge_requests/{{iid}}/raw_diffs", merge_request_raw_diffs),
         web.get(f"{project}/issues", list_issues),
         web.post(f"{project}/issues", create_issue),
         web.get(f"{project}/issues/{{iid}}", get_issue),
@@ -94,10 +96,21 @@ async def list_merge_requests(request: web.Request) -> web.Response:
 
 
 async def get_merge_request(request: web.Request) -> web.Response:
+    """One merge request, with the `diff_refs` a single answer adds to the listed fields."""
     world = request.app[WORLD]
     repo = project_of(request)
     change = _change(world, repo, number_of(request, "iid"))
-    return web.json_response(shape.merge_request(world, change, origin(request)))
+    git_dir = world.git_dir(FORGE, repo.path)
+    start = await asyncio.to_thread(git.log, git_dir, [change.target_branch], limit=1)
+    head = change.head_sha or ""
+    base = await asyncio.to_thread(git.merge_base, git_dir, change.target_branch, head)
+    body = shape.merge_request(world, change, origin(request))
+    body["diff_refs"] = {
+        "base_sha": base,
+        "head_sha": head,
+        "start_sha": start[0].sha if start else None,
+    }
+    return web.json_response(body)
 
 
 def _change(world: World, repo: SandboxRepo, number: int) -> Any:
@@ -114,6 +127,23 @@ async def merge_request_diffs(request: web.Request) -> web.Response:
     _change(world, repo, number)
     diff = await asyncio.to_thread(world.change_diff, FORGE, repo.path, number)
     return paginate(request, git.file_diffs(diff.decode("utf-8", "replace")), lambda d: d)
+
+
+async def merge_request_raw_diffs(request: web.Request) -> web.Response:
+    """git's diff text, as GitLab 17.9+ sends it (uncached); older GitLab has no such route."""
+    world = request.app[WORLD]
+    if not request.app[RAW_DIFFS]:
+        raise ApiError(404, "404 Not Found", key="error")
+    repo = project_of(request)
+    number = number_of(request, "iid")
+    _change(world, repo, number)
+    diff = await asyncio.to_thread(world.change_diff, FORGE, repo.path, number)
+    return web.Response(
+        body=diff,
+        content_type="text/plain",
+        charset="utf-8",
+        headers={"Cache-Control": "no-cache, no-store"},
+    )
 
 
 async def create_merge_request(request: web.Request) -> web.Response:
