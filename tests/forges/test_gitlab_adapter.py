@@ -18,6 +18,7 @@ from bot.domain.patch_id import patch_id
 from bot.forges.base import Permission, Reaction, RepoRef, Thread, ThreadKind
 from bot.forges.calls import Budget, Caller
 from bot.forges.errors import AuthFailed, NotFound, RateLimited
+from bot.forges.git_push import GitAuthor, push_branch
 from bot.forges.gitlab import GitlabForge
 from bot.sandbox import gitstore
 from bot.sandbox.faults import Faults
@@ -312,3 +313,37 @@ async def test_timestamps_are_read_in_utc(start, world):
     repo = await running.forge.get_repo(PKG)
     assert repo.updated_at.utcoffset() == timedelta(0)
     assert repo.updated_at == world.repo("gitlab", PKG.path).updated_at
+
+
+async def test_push_to_the_fork_with_oauth2_then_open_the_merge_request(start, world):
+    """The whole CentOS Stream path: fork, push over HTTPS as `oauth2` with the token, open a
+    draft merge request from the fork, read its diff back."""
+    running = await start()
+    forge = running.forge
+    fork = await forge.fork(PKG)
+    upstream = await forge.get_repo(PKG)
+    credentials = forge.push_credentials()
+    assert credentials.username == "oauth2"
+    sha = await push_branch(
+        forge="gitlab",
+        clone_url=fork.clone_url,
+        source_url=upstream.clone_url,
+        base_ref="main",
+        files={"fix.patch": b"--- a\n+++ b\n"},
+        branch="upstream-bot/c10s/abc123",
+        message="Forward fix.patch",
+        author=GitAuthor("upstream-bot", "bot@sandbox.test"),
+        credentials=credentials,
+        timeout=30.0,
+    )
+    change = await forge.open_change(
+        PKG,
+        source=fork.ref,
+        source_branch="upstream-bot/c10s/abc123",
+        target_branch="main",
+        title="Forward fix.patch",
+        body="Resolves: RHEL-?",
+        draft=True,
+    )
+    assert (change.head_sha, change.draft, change.source) == (sha, True, fork.ref)
+    assert b"+++ b/fix.patch" in await forge.change_diff(PKG, change.number)
