@@ -62,9 +62,12 @@ class GithubForge:
         caller: Caller,
         page_size: int = MAX_PAGE,
         cache_entries: int = 10_000,
+        workers: int = 32,
         now: Callable[[], datetime] = _utc_now,
     ) -> None:
-        """`base_url` is the API root: https://api.github.com, or https://<host>/api/v3."""
+        """`base_url` is the API root: https://api.github.com, or https://<host>/api/v3;
+        `workers` threads run PyGithub (more than the Caller's concurrency: a call given up
+        on holds its thread until the request's own timeout)."""
         self.name = name
         self._token = token
         # PyGithub wants whole seconds; the Caller holds each call to its exact timeout
@@ -78,6 +81,7 @@ class GithubForge:
             page_size=max(1, min(page_size, MAX_PAGE)),
             timeout=timeout,
             now=now,
+            workers=workers,
         )
         #: namespaces known to be users, not organizations
         self._users: set[str] = set()
@@ -89,7 +93,7 @@ class GithubForge:
         self.close()
 
     def close(self) -> None:
-        self._http.clients.close()
+        self._http.close()
 
     def push_credentials(self) -> PushCredentials:
         return PushCredentials(PUSH_USER, self._token)

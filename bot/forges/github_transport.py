@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -42,6 +43,7 @@ class Transport:
         page_size: int,
         timeout: float,
         now: Callable[[], datetime],
+        workers: int,
     ) -> None:
         self.forge = forge
         self.clients = clients
@@ -50,6 +52,9 @@ class Transport:
         self._page_size = page_size
         self._timeout = timeout
         self._now = now
+        # an own pool: a call the Caller gave up on keeps its thread until PyGithub's own
+        # timeout ends it, and such threads must not starve the loop's default executor
+        self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix=forge)
 
     async def call(self, doing: str, work: Callable[[Client], T]) -> T:
         """Run `work` (blocking, in a thread) with a client; one request per attempt."""
@@ -69,9 +74,13 @@ class Transport:
                     ) from None
 
         async def attempt() -> T:
-            return await asyncio.to_thread(in_thread)
+            return await asyncio.get_running_loop().run_in_executor(self._executor, in_thread)
 
         return await self._caller.call(doing, attempt)
+
+    def close(self) -> None:
+        self._executor.shutdown(wait=False, cancel_futures=True)
+        self.clients.close()
 
     async def get(
         self, doing: str, url: str, decoder: Callable[[Client, Any], T], **params: Any

@@ -11,6 +11,7 @@ import subprocess
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
+from threading import current_thread
 from typing import Any
 
 import github
@@ -548,3 +549,10 @@ async def test_stock_git_pushes_to_the_fork_with_the_push_credentials(
         assert credentials.token not in done.stderr
     heads = await running.forge.list_branches(fork.ref)
     assert "upstream-bot/fix" in {h.name for h in heads}
+
+
+async def test_calls_run_in_the_adapters_own_threads(running: Running):
+    # calls the Caller gave up on keep their threads until PyGithub's own timeout; in an own
+    # pool they cannot starve the loop's default executor, which the rest of the bot uses
+    name = await running.forge._http.call("naming the thread", lambda _c: current_thread().name)
+    assert name.startswith("github")
