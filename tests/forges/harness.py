@@ -64,14 +64,18 @@ class Ticker:
 
 
 def seed(world: World, harness: Harness, *, repos: int = 7) -> list[str]:
-    """Users bot/packager/outsider, `repos` repositories with two branches each."""
+    """Users bot/packager/outsider, `repos` repositories with two branches each.
+
+    The bot is an admin of the repositories, as on the downstream forge of a real
+    deployment: Gitea and GitHub tell a user's permission only to admins / pushers.
+    """
     for name in (BOT, PACKAGER, OUTSIDER):
         world.add_user(harness.name, name, admin=False)
     paths = []
     for index in range(repos):
         path = f"{harness.namespace}/pkg{index:02d}"
         world.create_repo(
-            harness.name, path, default_branch="main", members={PACKAGER: "write", BOT: "read"}
+            harness.name, path, default_branch="main", members={PACKAGER: "write", BOT: "admin"}
         )
         world.commit(
             harness.name,
