@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 
 import gitlab
 import requests
+from requests.structures import CaseInsensitiveDict
 
 from bot.forges import status
 from bot.forges.calls import Caller
@@ -156,7 +157,14 @@ class GitlabCalls:
             raise Unavailable(self.forge, f"{doing}: {type(failure).__name__}") from failure
         except requests.RequestException as failure:
             raise Invalid(self.forge, f"{doing}: {type(failure).__name__}") from failure
-        return value, dict(getattr(_seen, "headers", None) or {})
+        except (TypeError, ValueError, AttributeError, KeyError) as failure:
+            # python-gitlab builds its objects from whatever came back: HTML from a proxy,
+            # a list where an object belongs
+            raise Invalid(
+                self.forge, f"{doing}: unreadable answer ({type(failure).__name__})"
+            ) from failure
+        # GitLab sends "Etag", others "ETag": keep the headers case-insensitive
+        return value, CaseInsensitiveDict(getattr(_seen, "headers", None) or {})
 
     def _mapped(self, doing: str, failure: gitlab.exceptions.GitlabError) -> ForgeError:
         code = failure.response_code

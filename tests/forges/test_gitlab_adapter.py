@@ -17,7 +17,7 @@ from aiohttp import web
 from bot.domain.patch_id import patch_id
 from bot.forges.base import Permission, Reaction, RepoRef, Thread, ThreadKind
 from bot.forges.calls import Budget, Caller
-from bot.forges.errors import AuthFailed, NotFound, RateLimited
+from bot.forges.errors import AuthFailed, Invalid, NotFound, RateLimited
 from bot.forges.git_push import GitAuthor, push_branch
 from bot.forges.gitlab import GitlabForge
 from bot.sandbox import gitstore
@@ -46,7 +46,7 @@ class Running:
 @pytest.fixture
 def world(tmp_path: Path) -> World:
     world = World(tmp_path / "world", clock=Ticker())
-    seed(world, HARNESS)
+    seed(world, HARNESS, repos=1)
     return world
 
 
@@ -347,3 +347,23 @@ async def test_push_to_the_fork_with_oauth2_then_open_the_merge_request(start, w
     )
     assert (change.head_sha, change.draft, change.source) == (sha, True, fork.ref)
     assert b"+++ b/fix.patch" in await forge.change_diff(PKG, change.number)
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type"),
+    [
+        (b"<html>Sign in</html>", "text/html"),
+        (b"[1, 2]", "application/json"),
+        (b'{"id": 1}', "application/json"),
+        (b"{not json", "application/json"),
+    ],
+    ids=["html-from-a-proxy", "list-for-an-object", "fields-missing", "broken-json"],
+)
+async def test_unreadable_answers_are_invalid(start, body, content_type):
+    @web.middleware
+    async def garbled(request, handler):
+        return web.Response(body=body, content_type=content_type)
+
+    running = await start(middlewares=(garbled,))
+    with pytest.raises(Invalid, match="read project"):
+        await running.forge.get_repo(PKG)
