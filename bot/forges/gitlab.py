@@ -46,6 +46,7 @@ class GitlabForge:
     """A GitLab instance (`base_url` without `/api/v4`) seen by the user owning `token`.
 
     `fork_namespace`: where `fork` puts forks (default: the user's own namespace).
+    `threads`: worker threads for python-gitlab, at least the caller's concurrency.
     `cache_hits` counts answers revalidated by ETag (304) instead of sent again.
     """
 
@@ -60,6 +61,7 @@ class GitlabForge:
         fork_namespace: str | None = None,
         clock: Clock = _utcnow,
         session: requests.Session | None = None,
+        threads: int = 8,
     ) -> None:
         self.name = name
         self._token = token
@@ -76,7 +78,7 @@ class GitlabForge:
             retry_transient_errors=False,
             session=session,
         )
-        self._calls = GitlabCalls(forge=name, caller=caller, clock=clock)
+        self._calls = GitlabCalls(forge=name, caller=caller, clock=clock, threads=threads)
         self._lookup = GitlabLookup(gl=self._gl, calls=self._calls)
         self._changes = GitlabChanges(
             gl=self._gl, calls=self._calls, lookup=self._lookup, page_size=page_size
@@ -94,6 +96,7 @@ class GitlabForge:
         return self._calls.cache_hits
 
     def close(self) -> None:
+        self._calls.close()
         self._gl.session.close()
 
     async def __aenter__(self) -> GitlabForge:

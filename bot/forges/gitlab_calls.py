@@ -1,14 +1,16 @@
-"""How the GitLab adapter runs python-gitlab: one request per `Caller.call`, in a worker thread,
-with the library's own retries off, its failures mapped to our errors, pages followed by
-`X-Next-Page`, and answers revalidated by ETag."""
+"""How the GitLab adapter runs python-gitlab: one request per `Caller.call`, in a worker thread
+of its own pool, with the library's own retries off, its failures mapped to our errors, pages
+followed by `X-Next-Page`, and answers revalidated by ETag."""
 
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import functools
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -45,20 +47,36 @@ class NotModified(Exception):
 
 
 class GitlabCalls:
-    """Runs python-gitlab calls for one adapter; `cache_hits` counts answers revalidated by 304."""
+    """Runs python-gitlab calls for one adapter; `cache_hits` counts answers revalidated by 304.
 
-    def __init__(self, *, forge: str, caller: Caller, clock: Clock) -> None:
+    The calls get worker threads of their own (`threads` of them): a call that timed out keeps
+    its thread until python-gitlab's own timeout ends it, and such threads must not starve the
+    default executor that the rest of the process (the sandbox's git, the World) relies on.
+    """
+
+    def __init__(self, *, forge: str, caller: Caller, clock: Clock, threads: int) -> None:
         self.forge = forge
         self.caller = caller
         self.clock = clock
         self.cache_hits = 0
         self._cache: OrderedDict[str, tuple[str, Any]] = OrderedDict()
+        # threads start on first use, not here
+        self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix=f"{forge}-api")
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+    async def _threaded(self, doing: str, call: Callable[[], T]) -> tuple[T, Headers]:
+        loop = asyncio.get_running_loop()
+        # as asyncio.to_thread does: the call sees the caller's context variables (log fields)
+        context = contextvars.copy_context()
+        return await loop.run_in_executor(
+            self._pool, functools.partial(context.run, self._in_thread, doing, call)
+        )
 
     async def run(self, doing: str, call: Callable[[], T]) -> T:
         """One request: `call` runs python-gitlab in a worker thread under the caller's limits."""
-        value, _headers = await self.caller.call(
-            doing, lambda: asyncio.to_thread(self._in_thread, doing, call)
-        )
+        value, _headers = await self.caller.call(doing, lambda: self._threaded(doing, call))
         return value
 
     async def write(
@@ -122,7 +140,7 @@ class GitlabCalls:
         extra = {"If-None-Match": cached[0]} if cached else {}
         try:
             value, headers = await self.caller.call(
-                doing, lambda: asyncio.to_thread(self._in_thread, doing, lambda: call(extra))
+                doing, lambda: self._threaded(doing, lambda: call(extra))
             )
         except NotModified:
             if cached is None:
