@@ -24,6 +24,8 @@ from bot.sandbox.seed_project import ProjectBuild
 from bot.sandbox.seed_spec import ChangelogEntry, SpecVariant, flat_tree, spec_text, split_tree
 
 FORGE = "gitea"
+#: the packager maintains the package; the bot administers it, as a deployment's bot does
+_MEMBERS = {"packager": "write", "upstream-bot": "admin"}
 
 
 class SeedError(RuntimeError):
@@ -40,7 +42,7 @@ class BranchBuild:
     head: str
     analysis: Analysis | None
     autopatch_head: str | None
-    #: when each downstream change was added to the config, by changelog line
+    #: the downstream changes the branch carries, oldest first
     items: tuple[Item, ...]
 
 
@@ -86,35 +88,27 @@ def build_downstream(
     now: datetime,
     rules: AnalysisRules,
 ) -> DownstreamBuild:
-    rpms = RepoPlan(FORGE, f"rpms/{plan.name}", "a9", {"packager": "write"})
-    autopatch = (
-        RepoPlan(FORGE, f"autopatch/{plan.name}", plan.branches[0], {"packager": "write"})
-        if plan.modified
-        else None
-    )
+    rpms = RepoPlan(FORGE, f"rpms/{plan.name}", "a9", dict(_MEMBERS))
+    autopatch = None
+    if plan.modified:
+        autopatch = RepoPlan(FORGE, f"autopatch/{plan.name}", plan.branches[0], dict(_MEMBERS))
     build = DownstreamBuild(rpms, autopatch, patches=_patches(plan, project))
     for branch, (base, _, major) in BRANCHES.items():
         base_index, base_tree = _imports(rpms, plan, base, base_patch_files)
+        base_head = rpms.shas[base_index]
         items = tuple(plan.items_on(branch))
         if not items or autopatch is None:
+            # an unmodified package is built from the import as it is
             rpms.point(branch, base_index)
             build.branches[branch] = BranchBuild(
-                branch,
-                base,
-                base_tree,
-                rpms.shas[base_index],
-                rpms.shas[base_index],
-                None,
-                None,
-                (),
+                branch, base, base_tree, base_head, base_head, None, None, ()
             )
             continue
         config_head = _config_history(autopatch, plan, branch, items, build.patches)
         config = downstream_config(plan, items, build.patches)
         when = max(rpms.commits[base_index].when, items[-1].since)
-        when = min(
-            when + timedelta(hours=1 + rhel_issue(plan.name, branch) % 70), now - timedelta(hours=1)
-        )
+        when += timedelta(hours=1 + rhel_issue(plan.name, branch) % 70)
+        when = min(when, now - timedelta(hours=1))
         applied = apply_to_tree(
             parse_config(config.text, path=f"autopatch/{plan.name}/config.yaml"),
             config.files,
@@ -125,20 +119,22 @@ def build_downstream(
         )
         if applied.problems:
             raise SeedError(f"{plan.name} {branch}: the config did not apply: {applied.problems}")
-        message = "\n".join(
-            [f"AlmaLinux changes for {plan.name}", "", *(f"- {_line(i)}" for i in items)]
-        )
+        lines = [f"AlmaLinux changes for {plan.name}", "", *(f"- {_line(i)}" for i in items)]
         head = rpms.commit(
-            branch, applied.files, message=message, author=plan.owner, when=when, parent=base_index
+            branch,
+            applied.files,
+            message="\n".join(lines),
+            author=plan.owner,
+            when=when,
+            parent=base_index,
         )
-        analysis = analyze_trees(base_tree, applied.files, rules=rules, package=plan.name)
         build.branches[branch] = BranchBuild(
             branch,
             base,
             base_tree,
-            rpms.shas[base_index],
+            base_head,
             rpms.shas[head],
-            analysis,
+            analyze_trees(base_tree, applied.files, rules=rules, package=plan.name),
             autopatch.shas[config_head],
             items,
         )

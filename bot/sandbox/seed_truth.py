@@ -8,9 +8,10 @@ a `SeedError`: the truth never guesses.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 
 from bot.domain.change import Change
-from bot.domain.model import ChangeType, Operation, Status, Target
+from bot.domain.model import ChangeType, Status, Target
 from bot.sandbox.seed_autopatch import edit_marker
 from bot.sandbox.seed_changes import marker
 from bot.sandbox.seed_downstream import BranchBuild, SeedError
@@ -19,7 +20,6 @@ from bot.sandbox.seed_plan import (
     FEDORA_BRANCH,
     PROJECT_BRANCH,
     UPSTREAMABLE_EDITS,
-    EditPlan,
     FixPlan,
     Item,
     PackagePlan,
@@ -182,7 +182,7 @@ def _target(
     )
 
 
-def _change(change: Change, since, targets: tuple[TargetTruth, ...]) -> ChangeTruth:  # noqa: ANN001
+def _change(change: Change, since: datetime, targets: tuple[TargetTruth, ...]) -> ChangeTruth:
     return ChangeTruth(
         id=change.id,
         type=change.type,
@@ -195,10 +195,3 @@ def _change(change: Change, since, targets: tuple[TargetTruth, ...]) -> ChangeTr
         since=since,
         targets=targets,
     )
-
-
-def patch_key(change: Change) -> bool:
-    return change.type is ChangeType.PATCH and change.operation is Operation.ADDED
-
-
-__all__ = ["EditPlan", "branch_truth", "patch_key"]
