@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from bot.sandbox import gitlab_repos, gitlab_threads
+from bot.sandbox import gitlab_merge_requests, gitlab_repos, gitlab_threads
 from bot.sandbox.faults import Faults, fault_middleware
 from bot.sandbox.git_http import add_git_routes
 from bot.sandbox.gitlab_http import (
@@ -36,6 +36,7 @@ def build_app(
     app[PAGE_CAP] = page_cap
     app[RAW_DIFFS] = raw_diffs
     app.add_routes(gitlab_repos.routes())
+    app.add_routes(gitlab_merge_requests.routes())
     app.add_routes(gitlab_threads.routes())
     add_git_routes(app, world, FORGE, resolve=clone_path)
     return app

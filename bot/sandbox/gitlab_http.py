@@ -13,6 +13,7 @@ from typing import Any
 from aiohttp import web
 from multidict import MultiDict
 
+from bot.sandbox.gitlab_json import user_id
 from bot.sandbox.world import SandboxRepo, User, World, WorldError
 
 FORGE = "gitlab"
@@ -27,6 +28,8 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 ACCESS_LEVELS = {"read": 10, "triage": 20, "write": 30, "maintain": 40, "admin": 50}
 _ROLE_ORDER = ("read", "triage", "write", "maintain", "admin")
 DEFAULT_PER_PAGE = 20
+#: GitLab's `state` filter values in the World's words ("locked" is a merge being done)
+WORLD_STATES = {"opened": "open", "closed": "closed", "merged": "merged", "locked": "open"}
 
 
 class ApiError(Exception):
@@ -209,3 +212,19 @@ def _positive(value: str | None, default: int, name: str) -> int:
 
 def origin(request: web.Request) -> str:
     return str(request.url.origin())
+
+
+def ordered(request: web.Request, items: list[Any]) -> list[Any]:
+    """GitLab's `order_by` (created_at, updated_at) and `sort` (default: newest first)."""
+    order = request.query.get("order_by", "created_at")
+    if order not in ("created_at", "updated_at"):
+        raise ApiError(400, "order_by does not have a valid value", key="error")
+    descending = request.query.get("sort", "desc") != "asc"
+    return sorted(items, key=lambda i: (getattr(i, order), i.id), reverse=descending)
+
+
+def author_matches(request: web.Request, world: World, author: str) -> bool:
+    name, number = request.query.get("author_username"), request.query.get("author_id")
+    if name is not None and author.lower() != name.lower():
+        return False
+    return number is None or str(user_id(world, author)) == number
