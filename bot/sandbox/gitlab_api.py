@@ -4,6 +4,8 @@ HTTP at each project's `http_url_to_repo` (`<origin>/<path>.git`)."""
 
 from __future__ import annotations
 
+import time
+
 from aiohttp import web
 
 from bot.sandbox import gitlab_merge_requests, gitlab_repos, gitlab_threads
@@ -18,6 +20,7 @@ from bot.sandbox.gitlab_http import (
     errors,
     etags,
 )
+from bot.sandbox.gitlab_limits import Clock, rate_limit
 from bot.sandbox.world import World
 
 #: GitLab answers at most 100 items per page
@@ -25,13 +28,21 @@ PAGE_CAP_DEFAULT = 100
 
 
 def build_app(
-    world: World, *, faults: Faults, page_cap: int = PAGE_CAP_DEFAULT, raw_diffs: bool = True
+    world: World,
+    *,
+    faults: Faults,
+    page_cap: int = PAGE_CAP_DEFAULT,
+    raw_diffs: bool = True,
+    per_minute: int | None = None,
+    clock: Clock = time.time,
 ) -> web.Application:
     """Serve `world`'s `gitlab` forge; `faults` apply to every request (their middleware
-    comes first). `raw_diffs=False` imitates GitLab before 17.9, which lacks that route."""
-    app = web.Application(
-        middlewares=[fault_middleware(faults), errors, authenticate(world), etags]
-    )
+    comes first). `raw_diffs=False` imitates GitLab before 17.9, which lacks that route;
+    `per_minute` turns on GitLab's per-user request limit (off by default)."""
+    middlewares = [fault_middleware(faults)]
+    if per_minute is not None:
+        middlewares.append(rate_limit(per_minute, clock=clock))
+    app = web.Application(middlewares=[*middlewares, errors, authenticate(world), etags])
     app[WORLD] = world
     app[PAGE_CAP] = page_cap
     app[RAW_DIFFS] = raw_diffs

@@ -61,9 +61,17 @@ async def start(world: World) -> AsyncIterator[Callable[..., Awaitable[Running]]
         raw_diffs: bool = True,
         clock: Callable[[], datetime] | None = None,
         token: str | None = None,
+        per_minute: int | None = None,
+        server_time: list[float] | None = None,
     ) -> Running:
         faults = Faults()
-        app = build_app(world, faults=faults, raw_diffs=raw_diffs)
+        app = build_app(
+            world,
+            faults=faults,
+            raw_diffs=raw_diffs,
+            per_minute=per_minute,
+            clock=(lambda: server_time[0]) if server_time else time.time,
+        )
         app.middlewares.extend(middlewares)
         runner = web.AppRunner(app)
         await runner.setup()
@@ -73,6 +81,8 @@ async def start(world: World) -> AsyncIterator[Callable[..., Awaitable[Running]]
 
         async def sleep(seconds: float) -> None:
             sleeps.append(seconds)
+            if server_time:
+                server_time[0] += seconds
 
         caller = Caller(
             forge="gitlab",
@@ -190,6 +200,17 @@ async def test_rate_limit_reset_without_retry_after(start):
         await running.forge.get_repo(PKG)
     assert raised.value.retry_after == 120
     assert running.requests() == 1, "a pause longer than the policy allows is not waited"
+
+
+async def test_waits_out_gitlabs_request_limit(start):
+    """The sandbox's throttle answers 429 with Retry-After until the minute is over; the
+    adapter pauses that long (here: a fake clock that the pause moves) and goes on."""
+    server_time = [1_800_000_059.5]
+    running = await start(per_minute=1, server_time=server_time)
+    await running.forge.get_repo(PKG)
+    repo = await running.forge.get_repo(RepoRef(NS, "pkg00"))
+    assert repo.ref == PKG
+    assert running.sleeps and running.sleeps[0] >= 1.0, "Retry-After: 1 is the least pause"
 
 
 async def test_the_token_never_shows_in_errors(start, world):

@@ -211,6 +211,28 @@ async def test_etag_and_304(client, world):
     assert status == 200 and changed["ETag"] != tag
 
 
+# -- the request limit ------------------------------------------------------------------------
+
+
+async def test_per_user_request_limit(world, serve):
+    _seed(world)
+    now = [1_800_000_010.0]
+    base = await serve(build_app(world, faults=Faults(), per_minute=2, clock=lambda: now[0]))
+    async with aiohttp.ClientSession() as session:
+        client = Client(base, session)
+        first = await client.call("GET", f"/projects/{PROJECT}")
+        assert first[1]["RateLimit-Remaining"] == "1"
+        assert first[1]["RateLimit-Reset"] == "1800000060"
+        await client.call("GET", f"/projects/{PROJECT}")
+        other = await client.call("GET", f"/projects/{PROJECT}", token="packager-token")
+        assert other[0] == 200, "the limit is per user"
+        refused = await client.call("GET", f"/projects/{PROJECT}")
+        assert refused[0] == 429 and refused[2] == b"Retry later\n"
+        assert refused[1]["Retry-After"] == "50" and refused[1]["RateLimit-Remaining"] == "0"
+        now[0] += 50
+        assert (await client.call("GET", f"/projects/{PROJECT}"))[0] == 200, "a new minute"
+
+
 # -- ids, errors and permissions -------------------------------------------------------------
 
 
