@@ -453,6 +453,7 @@ async def test_permission_with_push_access(running: Running, role: str, expected
 
 
 async def test_permission_without_push_access_is_refused(running: Running):
+    running.world.repo("github", REPO.path).members[BOT] = "read"
     with pytest.raises(AuthFailed, match="push access"):
         await running.forge.permission(REPO, PACKAGER)
 
