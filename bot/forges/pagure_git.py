@@ -15,6 +15,7 @@ import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 
 from bot.forges.base import Commit
 from bot.forges.errors import AuthFailed, ForgeError, NotFound, Unavailable
@@ -26,7 +27,7 @@ _EXCERPT = 200
 
 @dataclass(frozen=True, slots=True)
 class Fetch:
-    """What to fetch from `url` and which revisions to log afterwards."""
+    """What to fetch from `url` into the temporary repository."""
 
     url: str
     refs: tuple[str, ...]
@@ -106,15 +107,13 @@ async def read_log(
     """Fetch `fetch.refs` into a new bare repository and log `revisions`, in which
     `{0}`, `{1}` ... stand for the fetched refs (`"{0}..{1}"`)."""
     workdir = await asyncio.to_thread(tempfile.mkdtemp, prefix="upstream-bot-git-")
-    git_dir = os.path.join(workdir, "repo.git")  # noqa: PTH118 (a str for argv)
+    git_dir = str(Path(workdir) / "repo.git")
     try:
         await _git(forge, doing, "init", "--quiet", "--bare", git_dir)
         specs, locals_ = refspecs(fetch.refs)
         depth = [f"--depth={fetch.depth}"] if fetch.depth else []
-        await _git(
-            forge, doing, "--git-dir", git_dir, "fetch", "--quiet", "--no-tags", *depth,
-            fetch.url, *specs,
-        )  # fmt: skip
+        fetching = ["fetch", "--quiet", "--no-tags", *depth, fetch.url, *specs]
+        await _git(forge, doing, "--git-dir", git_dir, *fetching)
         args = ["--git-dir", git_dir, "log", f"--format={_LOG_FORMAT}"]
         if limit:
             args.append(f"--max-count={limit}")
@@ -134,9 +133,14 @@ async def _git(forge: str, doing: str, *args: str) -> bytes:
         "LC_ALL": "C",
     }
     process = await asyncio.create_subprocess_exec(
-        "git", "-c", "credential.helper=", *args,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, env=env,
-    )  # fmt: skip
+        "git",
+        "-c",
+        "credential.helper=",
+        *args,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        env=env,
+    )
     try:
         out, err = await process.communicate()
     except BaseException:
