@@ -87,6 +87,7 @@ async def test_get_repo_asks_the_default_branch(started: Started, world: World):
 
 async def test_draft_is_a_wip_title(started: Started, world: World):
     world.commit("pagure", PKG.path, "topic", {"t": b"t\n"}, message="t", author=AUTHOR)
+    # a pull request from the repository itself needs commit access to it
     world.repo("pagure", PKG.path).members[BOT] = "write"
     change = await started.forge.open_change(
         PKG,
