@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from bot.sandbox.gitstore import Author
 
@@ -56,15 +55,6 @@ _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+-]*")
 
 class SeedNameError(ValueError):
     """A package name the seed cannot use: it says which and why."""
-
-
-@dataclass(frozen=True, slots=True)
-class Words:
-    """The C identifiers and words of one package's fake source code."""
-
-    prefix: str
-    verbs: tuple[str, ...]
-    nouns: tuple[str, ...]
 
 
 def package_names(count: int, names: Sequence[str] | None) -> list[str]:
