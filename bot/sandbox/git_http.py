@@ -30,6 +30,7 @@ import binascii
 import contextlib
 import logging
 import os
+import signal
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
@@ -161,6 +162,8 @@ class _Backend:
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE,
             env=environment,
+            # its own process group: a dropped client stops upload-pack/receive-pack too
+            start_new_session=True,
         )
         assert process.stdin and process.stdout and process.stderr
         feeding = asyncio.create_task(_feed(request, process.stdin))
@@ -179,7 +182,8 @@ class _Backend:
         finally:
             feeding.cancel()
             if process.returncode is None:
-                process.kill()
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(process.pid, signal.SIGKILL)
                 await process.wait()
         stderr = (await errors).decode("utf-8", "replace").strip()
         if code != 0 or stderr:
