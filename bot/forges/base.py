@@ -156,6 +156,14 @@ class Reaction(StrEnum):
     CONFUSED = "confused"
 
 
+class Capability(StrEnum):
+    """What not every forge's API can do; the service checks before relying on it."""
+
+    EDIT_COMMENT = "edit-comment"  # no on Pagure: post a new comment instead
+    REACT = "react"  # no on Pagure: acknowledge with a comment instead
+    DRAFT = "draft"  # Pagure has no drafts; its adapter marks the title [WIP]
+
+
 @dataclass(frozen=True, slots=True)
 class PushCredentials:
     """What `git push` over HTTPS needs; the token never goes into argv, URLs or logs."""
@@ -167,10 +175,12 @@ class PushCredentials:
 class Forge(Protocol):
     """The narrow set of calls the service makes; every adapter implements all of them.
 
-    Every method may raise the errors of `bot.forges.errors`; lists are complete (all pages).
+    Every method may raise the errors of `bot.forges.errors`; lists are complete (all pages);
+    lists of commits are newest first. A method outside `capabilities` raises `Unsupported`.
     """
 
     name: str
+    capabilities: frozenset[Capability]
 
     async def list_repos(self, namespace: str) -> list[Repo]: ...
 

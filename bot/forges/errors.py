@@ -39,5 +39,10 @@ class Invalid(ForgeError):
     """The forge rejected the request as malformed, or answered with something we cannot read."""
 
 
+class Unsupported(Invalid):
+    """The forge's API has no way to do this (e.g. Pagure cannot edit a comment); callers
+    check `Forge.capabilities` first and choose another way."""
+
+
 #: Errors worth retrying after a pause; the others will fail the same way again.
 RETRYABLE: tuple[type[ForgeError], ...] = (RateLimited, Unavailable)

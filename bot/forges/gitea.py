@@ -10,6 +10,7 @@ from typing import Any
 from bot.forges import gitea_payloads as payload
 from bot.forges.base import (
     BranchHead,
+    Capability,
     ChangeRequest,
     ChangeState,
     Comment,
@@ -55,6 +56,8 @@ class GiteaForge:
     namespace, or to `fork_organization` when set. `username` saves asking `/user` who the
     token belongs to.
     """
+
+    capabilities: frozenset[Capability] = frozenset(Capability)
 
     def __init__(
         self,

@@ -18,6 +18,7 @@ from bot.forges import github_decode as decode
 from bot.forges import github_threads as threads
 from bot.forges.base import (
     BranchHead,
+    Capability,
     ChangeRequest,
     ChangeState,
     Comment,
@@ -52,6 +53,8 @@ def _utc_now() -> datetime:
 
 class GithubForge:
     """One GitHub (github.com, or an Enterprise server) seen through one token."""
+
+    capabilities: frozenset[Capability] = frozenset(Capability)
 
     def __init__(
         self,
@@ -172,13 +175,15 @@ class GithubForge:
         )
 
     async def compare(self, repo: RepoRef, base: str, head: str) -> list[Commit]:
-        """The commits `head` has that `base` has not, oldest first (GitHub's order)."""
-        return await self._http.pages(
+        """The commits `head` has that `base` has not, newest first like every commit list
+        (GitHub answers oldest first)."""
+        commits = await self._http.pages(
             f"comparing {base}...{head} in {repo.path}",
             f"{api_path(repo)}/compare/{quote(base)}...{quote(head)}",
             lambda c, d: decode.commit(c.requester, d),
             items=lambda data: data["commits"],
         )
+        return commits[::-1]
 
     async def fork(self, repo: RepoRef) -> Repo:
         def work(client: Client) -> Repo:

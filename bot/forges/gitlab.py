@@ -15,6 +15,7 @@ import requests
 from bot.forges import gitlab_parse as parse
 from bot.forges.base import (
     BranchHead,
+    Capability,
     ChangeRequest,
     ChangeState,
     Comment,
@@ -49,6 +50,8 @@ class GitlabForge:
     `threads`: worker threads for python-gitlab, at least the caller's concurrency.
     `cache_hits` counts answers revalidated by ETag (304) instead of sent again.
     """
+
+    capabilities: frozenset[Capability] = frozenset(Capability)
 
     def __init__(
         self,
@@ -187,7 +190,8 @@ class GitlabForge:
         return [read(self.name, doing, parse.commit, c) for c in items[:limit]]
 
     async def compare(self, repo: RepoRef, base: str, head: str) -> list[Commit]:
-        """The commits `head` has that `base` lacks, oldest first (GitLab's order)."""
+        """The commits `head` has that `base` lacks, newest first like every commit list
+        (GitLab answers oldest first)."""
         project = self._lookup.api(repo)
         doing = f"compare {base}...{head} in {repo.path}"
         data = await self._calls.run(
@@ -196,7 +200,7 @@ class GitlabForge:
         commits = data.get("commits") if isinstance(data, dict) else None
         if not isinstance(commits, list):
             raise Invalid(self.name, f"{doing}: the answer has no list of commits")
-        return [read(self.name, doing, parse.commit, c) for c in commits]
+        return [read(self.name, doing, parse.commit, c) for c in reversed(commits)]
 
     async def fork(self, repo: RepoRef) -> Repo:
         """The user's fork of `repo`, made on the first call and found again on later ones."""
@@ -255,9 +259,7 @@ class GitlabForge:
         members = self._lookup.api(repo).members_all
         doing = f"read the membership of {user} in {repo.path}"
         try:
-            member = await self._calls.run(
-                doing, lambda: members.get(user_id, **NO_RETRY).asdict()
-            )
+            member = await self._calls.run(doing, lambda: members.get(user_id, **NO_RETRY).asdict())
         except NotFound:
             # not a member: on a public or internal project anyone signed in may read
             visibility = (await self._lookup.project(repo)).get("visibility")

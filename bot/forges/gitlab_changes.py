@@ -175,8 +175,7 @@ class GitlabChanges:
             return next((m.asdict() for m in found if m.title == fields["title"]), None)
 
         doing = (
-            f"open a merge request {source.path}:{source_branch}"
-            f" -> {target.path}:{target_branch}"
+            f"open a merge request {source.path}:{source_branch} -> {target.path}:{target_branch}"
         )
         data = await self._calls.write(
             doing, lambda: created_on.create(fields, **NO_RETRY).asdict(), landed=landed

@@ -92,9 +92,7 @@ class GitlabThreads:
             f"notes:{self._named(thread)}:{order['order_by']}",
             lambda page, headers: [
                 n.asdict()
-                for n in notes.list(
-                    **order, **page_args(page, headers, per_page=self._page_size)
-                )
+                for n in notes.list(**order, **page_args(page, headers, per_page=self._page_size))
             ],
             enough=reached_back,
         )
@@ -112,11 +110,7 @@ class GitlabThreads:
                 order_by="created_at", sort="desc", per_page=_RECENT, get_all=False, **NO_RETRY
             )
             return next(
-                (
-                    n.asdict()
-                    for n in recent
-                    if n.body == body and n.author.get("username") == me
-                ),
+                (n.asdict() for n in recent if n.body == body and n.author.get("username") == me),
                 None,
             )
 
@@ -218,9 +212,7 @@ class GitlabThreads:
         changes = {key: value for key, value in fields if value is not None}
         doing = f"edit issue {repo.path}#{number}"
         if changes:
-            data = await self._calls.run(
-                doing, lambda: issues.update(number, changes, **NO_RETRY)
-            )
+            data = await self._calls.run(doing, lambda: issues.update(number, changes, **NO_RETRY))
         else:
             data = await self._calls.run(doing, lambda: issues.get(number, **NO_RETRY).asdict())
         return read(self._forge, doing, parse.issue, data)

@@ -19,6 +19,7 @@ from bot.forges import pagure_answers as answers
 from bot.forges import pagure_requests as build
 from bot.forges.base import (
     BranchHead,
+    Capability,
     ChangeRequest,
     ChangeState,
     Comment,
@@ -34,7 +35,7 @@ from bot.forges.base import (
     TreeEntry,
 )
 from bot.forges.calls import Caller
-from bot.forges.errors import Invalid, NotFound
+from bot.forges.errors import NotFound, Unsupported
 from bot.forges.pagure_git import Fetch, read_log
 from bot.forges.pagure_http import PagureHttp
 from bot.forges.pagure_threads import PagureThreads
@@ -54,6 +55,8 @@ class PagureForge:
     `default_branch` stands in for the repositories of `list_repos`, because Pagure's
     project listing does not say; `get_repo` asks each repository.
     """
+
+    capabilities: frozenset[Capability] = frozenset()
 
     def __init__(
         self,
@@ -258,10 +261,12 @@ class PagureForge:
         return await self._threads.post_comment(thread, body)
 
     async def edit_comment(self, thread: Thread, comment_id: str, body: str) -> Comment:
-        raise Invalid(self.name, f"edit comment {comment_id} in {thread.repo.path}: {_NO_EDITS}")
+        raise Unsupported(
+            self.name, f"edit comment {comment_id} in {thread.repo.path}: {_NO_EDITS}"
+        )
 
     async def react(self, thread: Thread, comment_id: str, reaction: Reaction) -> None:
-        raise Invalid(
+        raise Unsupported(
             self.name, f"react to comment {comment_id} in {thread.repo.path}: {_NO_REACTIONS}"
         )
 

@@ -29,9 +29,7 @@ async def serve(app: web.Application) -> tuple[web.AppRunner, str]:
 def caller(forge: str, *, timeout: float) -> Caller:
     return Caller(
         forge=forge,
-        budget=Budget(
-            per_hour=100_000, concurrency=4, clock=time.monotonic, sleep=asyncio.sleep
-        ),
+        budget=Budget(per_hour=100_000, concurrency=4, clock=time.monotonic, sleep=asyncio.sleep),
         timeout=timeout,
         policy=RETRY,
         sleep=asyncio.sleep,

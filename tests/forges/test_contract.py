@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from bot.forges.base import (
+    Capability,
     ChangeState,
     EntryType,
     IssueState,
@@ -22,7 +23,14 @@ from bot.forges.base import (
     Thread,
     ThreadKind,
 )
-from bot.forges.errors import AuthFailed, Conflict, NotFound, RateLimited, Unavailable
+from bot.forges.errors import (
+    AuthFailed,
+    Conflict,
+    NotFound,
+    RateLimited,
+    Unavailable,
+    Unsupported,
+)
 from bot.sandbox import gitstore
 from bot.sandbox.faults import Faults
 from bot.sandbox.world import World
@@ -120,7 +128,7 @@ async def test_list_dir(started: Started, harness: Harness):
         await started.forge.list_dir(_ref(harness), "nothing-here", ref="main")
 
 
-async def test_commits_newest_first_and_compare(started: Started, harness: Harness):
+async def test_commits_newest_first_and_compare(started: Started, harness: Harness, world: World):
     commits = await started.forge.list_commits(_ref(harness), ref="main")
     assert [c.title for c in commits] == ["Update README", "Import pkg00"]
     assert commits[0].message.startswith("Update README\n\nLonger body.")
@@ -128,6 +136,16 @@ async def test_commits_newest_first_and_compare(started: Started, harness: Harne
     assert len(await started.forge.list_commits(_ref(harness), ref="main", limit=1)) == 1
     ahead = await started.forge.compare(_ref(harness), "main", "feature")
     assert [c.title for c in ahead] == ["Add fix"]
+    world.commit(
+        harness.name,
+        _ref(harness).path,
+        "feature",
+        {"fix2.patch": b"2\n"},
+        message="Add second fix",
+        author=AUTHOR,
+    )
+    ahead = await started.forge.compare(_ref(harness), "main", "feature")
+    assert [c.title for c in ahead] == ["Add second fix", "Add fix"], "newest first"
 
 
 async def test_fork_then_open_change_then_find_it(started: Started, harness: Harness, world: World):
@@ -227,11 +245,19 @@ async def test_comments_post_list_edit_react(started: Started, harness: Harness,
     ]
     later = await forge.list_comments(thread, since=first.created_at + timedelta(seconds=1))
     assert [c.author for c in later] == [PACKAGER]
-    edited = await forge.edit_comment(thread, first.id, "/upstream status (edited)")
-    assert edited.body == "/upstream status (edited)" and edited.id == first.id
-    await forge.react(thread, comments[1].id, Reaction.SEEN)
-    stored = world.comment(harness.name, int(comments[1].id))
-    assert (BOT, "eyes") in stored.reactions
+    if Capability.EDIT_COMMENT in forge.capabilities:
+        edited = await forge.edit_comment(thread, first.id, "/upstream status (edited)")
+        assert edited.body == "/upstream status (edited)" and edited.id == first.id
+    else:
+        with pytest.raises(Unsupported):
+            await forge.edit_comment(thread, first.id, "/upstream status (edited)")
+    if Capability.REACT in forge.capabilities:
+        await forge.react(thread, comments[1].id, Reaction.SEEN)
+        stored = world.comment(harness.name, int(comments[1].id))
+        assert (BOT, "eyes") in stored.reactions
+    else:
+        with pytest.raises(Unsupported):
+            await forge.react(thread, comments[1].id, Reaction.SEEN)
 
 
 async def test_issues_find_and_edit(started: Started, harness: Harness):

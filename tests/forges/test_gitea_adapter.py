@@ -83,7 +83,8 @@ async def connect(world: World) -> AsyncIterator[Connect]:
 # -- permissions -----------------------------------------------------------------------
 
 
-async def test_a_read_only_bot_is_told_it_needs_admin(connect: Connect):
+async def test_a_read_only_bot_is_told_it_needs_admin(connect: Connect, world: World):
+    world.repo("gitea", PKG0.path).members[BOT] = "read"
     running = await connect()
     with pytest.raises(AuthFailed) as raised:
         await running.forge.permission(PKG0, PACKAGER)
@@ -91,7 +92,8 @@ async def test_a_read_only_bot_is_told_it_needs_admin(connect: Connect):
     assert str(raised.value).count("gitea:") == 1
 
 
-async def test_anyone_may_ask_for_their_own_permission(connect: Connect):
+async def test_anyone_may_ask_for_their_own_permission(connect: Connect, world: World):
+    world.repo("gitea", PKG0.path).members[BOT] = "read"
     running = await connect()
     assert await running.forge.permission(PKG0, BOT) is Permission.READ
 

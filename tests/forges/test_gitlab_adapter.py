@@ -141,8 +141,9 @@ async def test_conditional_reads_are_counted(start, world):
 
 async def test_since_reads_back_no_further_than_needed(start, world):
     running = await start()
-    issue = world.open_issue("gitlab", PKG.path, title="t", body="b", author=PACKAGER,
-                             shared_numbers=False)
+    issue = world.open_issue(
+        "gitlab", PKG.path, title="t", body="b", author=PACKAGER, shared_numbers=False
+    )
     notes = [
         world.add_comment("gitlab", PKG.path, "issue", issue.number, author=PACKAGER, body=f"n{i}")
         for i in range(7)
@@ -173,8 +174,9 @@ async def test_a_lost_answer_creates_no_twin(start, world, what):
     elif what == "merge-request":
         world.commit("gitlab", PKG.path, "topic", {"t": b"t\n"}, message="t", author=AUTHOR)
         world.repo("gitlab", PKG.path).members[BOT] = "write"
-        await forge.open_change(PKG, source=PKG, source_branch="topic", target_branch="main",
-                                title="Fix", body="")
+        await forge.open_change(
+            PKG, source=PKG, source_branch="topic", target_branch="main", title="Fix", body=""
+        )
         made = world.changes("gitlab", PKG.path)
     else:
         await forge.fork(PKG)
@@ -264,10 +266,12 @@ async def test_merge_requests_from_a_fork_name_it(start, world):
     running = await start()
     fork = await running.forge.fork(PKG)
     head = dict(gitstore.branches(world.git_dir("gitlab", fork.ref.path)))["main"]
-    world.commit("gitlab", fork.ref.path, "fix", {"f": b"f\n"}, message="f", author=AUTHOR,
-                 parent=head)
-    await running.forge.open_change(PKG, source=fork.ref, source_branch="fix",
-                                    target_branch="main", title="Fix", body="")
+    world.commit(
+        "gitlab", fork.ref.path, "fix", {"f": b"f\n"}, message="f", author=AUTHOR, parent=head
+    )
+    await running.forge.open_change(
+        PKG, source=fork.ref, source_branch="fix", target_branch="main", title="Fix", body=""
+    )
     fresh = await start()
     found = await fresh.forge.find_changes(PKG)
     assert [c.source for c in found] == [fork.ref]
@@ -281,14 +285,25 @@ async def test_change_diff_has_gits_patch_id(start, world, raw_diffs):
     path = PKG.path
     world.commit("gitlab", path, "main", {"logo.png": b"\x00\x01"}, message="l", author=AUTHOR)
     world.commit(
-        "gitlab", path, "topic",
+        "gitlab",
+        path,
+        "topic",
         {"logo.png": b"\x00\x02", "README": b"hello, changed\n", "new.patch": b"+x\n"},
-        message="t", author=AUTHOR,
+        message="t",
+        author=AUTHOR,
         parent=dict(gitstore.branches(world.git_dir("gitlab", path)))["main"],
     )
-    change = world.open_change("gitlab", path, title="t", body="", author=PACKAGER,
-                               source_repo=path, source_branch="topic", target_branch="main",
-                               shared_numbers=False)
+    change = world.open_change(
+        "gitlab",
+        path,
+        title="t",
+        body="",
+        author=PACKAGER,
+        source_repo=path,
+        source_branch="topic",
+        target_branch="main",
+        shared_numbers=False,
+    )
     running = await start(raw_diffs=raw_diffs)
     diff = await running.forge.change_diff(PKG, change.number)
     expected = world.change_diff("gitlab", path, change.number)
@@ -298,10 +313,12 @@ async def test_change_diff_has_gits_patch_id(start, world, raw_diffs):
 
 async def test_reacting_twice_is_not_an_error(start, world):
     running = await start()
-    issue = world.open_issue("gitlab", PKG.path, title="t", body="", author=PACKAGER,
-                             shared_numbers=False)
-    note = world.add_comment("gitlab", PKG.path, "issue", issue.number, author=PACKAGER,
-                             body="/upstream status")
+    issue = world.open_issue(
+        "gitlab", PKG.path, title="t", body="", author=PACKAGER, shared_numbers=False
+    )
+    note = world.add_comment(
+        "gitlab", PKG.path, "issue", issue.number, author=PACKAGER, body="/upstream status"
+    )
     thread = Thread(PKG, ThreadKind.ISSUE, issue.number)
     await running.forge.react(thread, str(note.id), Reaction.DONE)
     await running.forge.react(thread, str(note.id), Reaction.DONE)
@@ -317,8 +334,14 @@ async def test_groups_nested_and_missing(start):
 
 async def test_history_by_path_and_compare_order(start, world):
     for n in range(4):
-        world.commit("gitlab", PKG.path, "main", {"README": f"v{n}\n".encode()},
-                     message=f"readme {n}", author=AUTHOR)
+        world.commit(
+            "gitlab",
+            PKG.path,
+            "main",
+            {"README": f"v{n}\n".encode()},
+            message=f"readme {n}",
+            author=AUTHOR,
+        )
     world.commit("gitlab", PKG.path, "main", {"other": b"o\n"}, message="other", author=AUTHOR)
     running = await start()
     before = running.requests()
@@ -326,7 +349,7 @@ async def test_history_by_path_and_compare_order(start, world):
     assert [c.title for c in commits] == [f"readme {n}" for n in (3, 2, 1, 0)]
     assert running.requests() - before == 2, "pages of three, stopped at the limit"
     ahead = await running.forge.compare(PKG, "feature", "main")
-    assert [c.title for c in ahead][-2:] == ["readme 3", "other"], "oldest first"
+    assert [c.title for c in ahead][:2] == ["other", "readme 3"], "newest first"
 
 
 async def test_timestamps_are_read_in_utc(start, world):

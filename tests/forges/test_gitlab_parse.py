@@ -94,8 +94,17 @@ def test_recorded_notes(corpus):
         (50, Permission.ADMIN),
         (60, Permission.ADMIN),
     ],
-    ids=["none", "minimal", "guest", "planner", "reporter", "developer", "maintainer",
-         "owner", "admin"],
+    ids=[
+        "none",
+        "minimal",
+        "guest",
+        "planner",
+        "reporter",
+        "developer",
+        "maintainer",
+        "owner",
+        "admin",
+    ],
 )
 def test_access_levels(level, expected):
     assert parse.permission(level) is expected
@@ -148,11 +157,26 @@ def test_tree_entries(data, expected):
         (parse.branch, {"name": "main"}),
         (parse.tree_entry, {"type": "weird", "path": "x"}),
         (parse.permission, None),
-        (parse.commit, {"id": "a", "title": "t", "author_name": "n", "author_email": "e",
-                        "authored_date": "2026-01-01T00:00:00"}),
+        (
+            parse.commit,
+            {
+                "id": "a",
+                "title": "t",
+                "author_name": "n",
+                "author_email": "e",
+                "authored_date": "2026-01-01T00:00:00",
+            },
+        ),
     ],
-    ids=["no-dates", "bad-date", "issue-state", "branch-commit", "tree-type", "level",
-         "naive-date"],
+    ids=[
+        "no-dates",
+        "bad-date",
+        "issue-state",
+        "branch-commit",
+        "tree-type",
+        "level",
+        "naive-date",
+    ],
 )
 def test_unreadable_answers_say_what(read, data):
     with pytest.raises(ValueError, match=r"field|no |unknown|not|zone"):
@@ -190,9 +214,16 @@ def test_a_diff_too_large_for_gitlab_is_refused():
 
 
 def _git(repo: Path, *args: str, stdin: bytes | None = None) -> bytes:
-    env = {"GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": "/dev/null", "HOME": str(repo),
-           "PATH": "/usr/bin:/bin", "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t",
-           "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@t"}
+    env = {
+        "GIT_CONFIG_NOSYSTEM": "1",
+        "GIT_CONFIG_GLOBAL": "/dev/null",
+        "HOME": str(repo),
+        "PATH": "/usr/bin:/bin",
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@t",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@t",
+    }
     return subprocess.run(
         ["git", "-C", str(repo), *args], input=stdin, env=env, capture_output=True, check=True
     ).stdout
@@ -240,10 +271,16 @@ def test_round_trip_keeps_gits_patch_id(tmp_path):
         or lines[number + 1].startswith("Binary files")
     )
     assert rebuilt == kept
-    assert _git(repo, "patch-id", "--stable", stdin=rebuilt.encode()).split()[0] == _git(
-        repo, "patch-id", "--stable", stdin=original.encode()
-    ).split()[0]
+    assert (
+        _git(repo, "patch-id", "--stable", stdin=rebuilt.encode()).split()[0]
+        == _git(repo, "patch-id", "--stable", stdin=original.encode()).split()[0]
+    )
     _git(repo, "stash", "--quiet")
-    _git(repo, "apply", "--check", stdin=rebuilt.replace(
-        "Binary files a/logo.png and b/logo.png differ\n", ""
-    ).replace("diff --git a/logo.png b/logo.png\n", "").encode())
+    _git(
+        repo,
+        "apply",
+        "--check",
+        stdin=rebuilt.replace("Binary files a/logo.png and b/logo.png differ\n", "")
+        .replace("diff --git a/logo.png b/logo.png\n", "")
+        .encode(),
+    )
