@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from bot import __version__
-from bot.commands import analyze, analyze_autopatch, inspect, lint, migrate
+from bot.commands import analyze, analyze_autopatch, inspect, lint, migrate, sandbox
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +53,12 @@ def build_subcommands() -> list[Subcommand]:
             "Create or upgrade the database schema (also done at every start).",
             migrate.add_arguments,
             migrate.run,
+        ),
+        Subcommand(
+            "sandbox",
+            "The local sandbox forges: seed a world, serve it on the configured ports.",
+            sandbox.add_arguments,
+            sandbox.run,
         ),
     ]
 
