@@ -23,7 +23,8 @@ class Faults:
     latency: float = 0.0
     #: share of requests that fail at random (5xx, 429, connection reset, or a stall)
     error_rate: float = 0.0
-    #: seconds a stall lasts when `error_rate` picks "timeout"
+    #: seconds a stall lasts when `error_rate` picks "timeout" (the request is then dropped
+    #: unanswered and undone)
     stall: float = 30.0
     #: Retry-After seconds sent with every 429
     retry_after: float = 1.0
@@ -66,8 +67,11 @@ def fault_middleware(faults: Faults, *, exempt: tuple[str, ...] = ()) -> Callabl
                 request.transport.abort()
             raise ConnectionResetError("sandbox: connection reset on purpose")
         if failure == "timeout":
+            # a hung server: nothing is done, and the connection dies after the stall
             await asyncio.sleep(faults.stall)
-            return await handler(request)
+            if request.transport is not None:
+                request.transport.abort()
+            raise ConnectionResetError("sandbox: stalled request dropped on purpose")
         status = int(failure)
         headers = {"Retry-After": f"{faults.retry_after:g}"} if status == 429 else {}
         return web.json_response(

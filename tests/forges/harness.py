@@ -7,6 +7,9 @@ on a free loopback port over the given World and returns an adapter logged in as
 
 from __future__ import annotations
 
+import asyncio
+import random
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -14,7 +17,7 @@ from pathlib import Path
 from typing import Protocol
 
 from bot.forges.base import Forge
-from bot.forges.calls import RetryPolicy
+from bot.forges.calls import Budget, Caller, RetryPolicy
 from bot.sandbox.faults import Faults
 from bot.sandbox.gitstore import Author
 from bot.sandbox.world import World
@@ -23,6 +26,10 @@ BOT = "upstream-bot"
 PACKAGER = "packager"
 OUTSIDER = "outsider"
 AUTHOR = Author("Sandbox Importer", "importer@sandbox.test")
+
+
+#: the retry policy every harness gives its adapter: quick, so the suite stays fast
+RETRY = RetryPolicy(attempts=3, base_delay=0.01, max_delay=0.05, max_retry_after=1.0)
 
 
 @dataclass(slots=True)
@@ -41,15 +48,26 @@ class Harness(Protocol):
     #: page size the adapter is configured with, small so that pagination is exercised
     page_size: int
 
-    async def start(self, world: World, faults: Faults, *, timeout: float) -> Started:
+    async def start(
+        self, world: World, faults: Faults, *, timeout: float, policy: RetryPolicy = RETRY
+    ) -> Started:
         """Serve `world` with `faults` applied (bot.sandbox.faults.fault_middleware) and
-        return an adapter logged in as BOT whose calls use `RETRY` (below) and `timeout`
-        seconds per call; `Started.requests` reads `faults.requests`."""
+        return an adapter logged in as BOT whose calls go through
+        `make_caller(name, timeout=timeout, policy=policy)`; `Started.requests` reads
+        `faults.requests`."""
         ...
 
 
-#: the retry policy every harness gives its adapter: quick, so the suite stays fast
-RETRY = RetryPolicy(attempts=3, base_delay=0.01, max_delay=0.05, max_retry_after=1.0)
+def make_caller(forge: str, *, timeout: float, policy: RetryPolicy = RETRY) -> Caller:
+    """The Caller every harness gives its adapter: generous budget, quick retries."""
+    return Caller(
+        forge=forge,
+        budget=Budget(per_hour=100_000, concurrency=4, clock=time.monotonic, sleep=asyncio.sleep),
+        timeout=timeout,
+        policy=policy,
+        sleep=asyncio.sleep,
+        jitter=random.random,
+    )
 
 
 class Ticker:

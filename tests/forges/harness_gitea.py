@@ -3,19 +3,16 @@
 
 from __future__ import annotations
 
-import asyncio
-import random
-import time
 from dataclasses import dataclass
 
 from aiohttp import web
 
-from bot.forges.calls import Budget, Caller
+from bot.forges.calls import RetryPolicy
 from bot.forges.gitea import GiteaForge
 from bot.sandbox.faults import Faults
 from bot.sandbox.gitea_api import build_app
 from bot.sandbox.world import World
-from tests.forges.harness import BOT, RETRY, Started
+from tests.forges.harness import BOT, RETRY, Started, make_caller
 
 
 @dataclass(slots=True)
@@ -24,7 +21,9 @@ class GiteaHarness:
     namespace: str = "rpms"
     page_size: int = 3
 
-    async def start(self, world: World, faults: Faults, *, timeout: float) -> Started:
+    async def start(
+        self, world: World, faults: Faults, *, timeout: float, policy: RetryPolicy = RETRY
+    ) -> Started:
         runner = web.AppRunner(build_app(world, faults=faults))
         await runner.setup()
         site = web.TCPSite(runner, "127.0.0.1", 0)
@@ -35,7 +34,7 @@ class GiteaHarness:
             name=self.name,
             base_url=base_url,
             token=world.users(self.name)[BOT].token,
-            caller=make_caller(self.name, timeout=timeout),
+            caller=make_caller(self.name, timeout=timeout, policy=policy),
             page_size=self.page_size,
         )
 
@@ -44,18 +43,6 @@ class GiteaHarness:
             await runner.cleanup()
 
         return Started(forge, base_url, lambda: faults.requests, close)
-
-
-def make_caller(forge: str, *, timeout: float) -> Caller:
-    budget = Budget(per_hour=100000, concurrency=4, clock=time.monotonic, sleep=asyncio.sleep)
-    return Caller(
-        forge=forge,
-        budget=budget,
-        timeout=timeout,
-        policy=RETRY,
-        sleep=asyncio.sleep,
-        jitter=random.random,
-    )
 
 
 HARNESS = GiteaHarness()

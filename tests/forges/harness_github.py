@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
-import random
-import time
-
 from aiohttp import web
 
-from bot.forges.calls import Budget, Caller
+from bot.forges.calls import RetryPolicy
 from bot.forges.github import GithubForge
 from bot.sandbox.faults import Faults
 from bot.sandbox.github_api import API_PREFIX, build_app
 from bot.sandbox.world import World
-from tests.forges.harness import BOT, RETRY, Started
+from tests.forges.harness import BOT, RETRY, Started, make_caller
 
 
 async def serve(app: web.Application) -> tuple[web.AppRunner, str]:
@@ -26,29 +22,20 @@ async def serve(app: web.Application) -> tuple[web.AppRunner, str]:
     return runner, f"http://127.0.0.1:{port}"
 
 
-def caller(forge: str, *, timeout: float) -> Caller:
-    return Caller(
-        forge=forge,
-        budget=Budget(per_hour=100_000, concurrency=4, clock=time.monotonic, sleep=asyncio.sleep),
-        timeout=timeout,
-        policy=RETRY,
-        sleep=asyncio.sleep,
-        jitter=random.random,
-    )
-
-
 class GithubHarness:
     name = "github"
     namespace = "upstream-projects"
     page_size = 3
 
-    async def start(self, world: World, faults: Faults, *, timeout: float) -> Started:
+    async def start(
+        self, world: World, faults: Faults, *, timeout: float, policy: RetryPolicy = RETRY
+    ) -> Started:
         runner, root = await serve(build_app(world, faults=faults))
         forge = GithubForge(
             name=self.name,
             base_url=f"{root}{API_PREFIX}",
             token=world.users(self.name)[BOT].token,
-            caller=caller(self.name, timeout=timeout),
+            caller=make_caller(self.name, timeout=timeout, policy=policy),
             page_size=self.page_size,
         )
 

@@ -3,18 +3,14 @@ python-gitlab adapter logged in as the bot."""
 
 from __future__ import annotations
 
-import asyncio
-import random
-import time
-
 from aiohttp import web
 
-from bot.forges.calls import Budget, Caller
+from bot.forges.calls import RetryPolicy
 from bot.forges.gitlab import GitlabForge
 from bot.sandbox.faults import Faults
 from bot.sandbox.gitlab_api import build_app
 from bot.sandbox.world import World
-from tests.forges.harness import BOT, RETRY, Started
+from tests.forges.harness import BOT, RETRY, Started, make_caller
 
 
 class GitlabHarness:
@@ -22,23 +18,16 @@ class GitlabHarness:
     namespace = "redhat/centos-stream/rpms"
     page_size = 3
 
-    async def start(self, world: World, faults: Faults, *, timeout: float) -> Started:
+    async def start(
+        self, world: World, faults: Faults, *, timeout: float, policy: RetryPolicy = RETRY
+    ) -> Started:
         runner = web.AppRunner(build_app(world, faults=faults))
         await runner.setup()
         site = web.TCPSite(runner, "127.0.0.1", 0)
         await site.start()
         port = runner.addresses[0][1]
         base_url = f"http://127.0.0.1:{port}"
-        caller = Caller(
-            forge=self.name,
-            budget=Budget(
-                per_hour=100000, concurrency=4, clock=time.monotonic, sleep=asyncio.sleep
-            ),
-            timeout=timeout,
-            policy=RETRY,
-            sleep=asyncio.sleep,
-            jitter=random.random,
-        )
+        caller = make_caller(self.name, timeout=timeout, policy=policy)
         forge = GitlabForge(
             name=self.name,
             base_url=base_url,

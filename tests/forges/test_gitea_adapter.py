@@ -22,8 +22,8 @@ from bot.sandbox import gitstore
 from bot.sandbox.faults import Faults
 from bot.sandbox.gitea_api import build_app
 from bot.sandbox.world import World
-from tests.forges.harness import AUTHOR, BOT, OUTSIDER, PACKAGER, Ticker, seed
-from tests.forges.harness_gitea import HARNESS, make_caller
+from tests.forges.harness import AUTHOR, BOT, OUTSIDER, PACKAGER, Ticker, make_caller, seed
+from tests.forges.harness_gitea import HARNESS
 
 PKG0 = RepoRef("rpms", "pkg00")
 PKG1 = RepoRef("rpms", "pkg01")

@@ -45,8 +45,8 @@ from bot.sandbox.faults import Faults
 from bot.sandbox.github_api import API_PREFIX, build_app
 from bot.sandbox.github_json import INLINE_LIMIT
 from bot.sandbox.world import World
-from tests.forges.harness import AUTHOR, BOT, PACKAGER, Ticker, seed
-from tests.forges.harness_github import HARNESS, caller, serve
+from tests.forges.harness import AUTHOR, BOT, PACKAGER, Ticker, make_caller, seed
+from tests.forges.harness_github import HARNESS, serve
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "github"
 NOW = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)
@@ -306,7 +306,7 @@ async def _start(world: World, faults: Faults, **app_options: Any) -> tuple[Gith
         name="github",
         base_url=f"{root}{API_PREFIX}",
         token=world.users("github")[BOT].token,
-        caller=caller("github", timeout=2.0),
+        caller=make_caller("github", timeout=2.0),
         page_size=HARNESS.page_size,
         now=lambda: NOW,
     )
@@ -479,7 +479,7 @@ async def test_no_server_is_unavailable(world: World):
         name="github",
         base_url=f"http://127.0.0.1:{port}{API_PREFIX}",
         token="t",
-        caller=caller("github", timeout=2.0),
+        caller=make_caller("github", timeout=2.0),
     )
     with pytest.raises(Unavailable, match="connection failed"):
         await forge.get_repo(REPO)
