@@ -28,16 +28,18 @@ import asyncio
 import base64
 import binascii
 import contextlib
+import functools
 import logging
 import os
 import signal
+import subprocess
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from aiohttp import web
 
 from bot.sandbox import gitstore
-from bot.sandbox.push_payloads import MAX_COMMITS, ZERO, PushedCommit, PushEvent, push_payload
+from bot.sandbox.push_payloads import ZERO, push_payload, read_push
 from bot.sandbox.webhooks import WEBHOOKS
 from bot.sandbox.world import User, World, WorldError
 
@@ -60,9 +62,16 @@ _CHUNK = 64 * 1024
 _PLACEHOLDER_PASSWORDS = frozenset({"", "x-oauth-basic"})
 
 
+@functools.cache
 def backend_path() -> str:
-    """Where git keeps `git-http-backend`: `git --exec-path`'s folder, usually /usr/lib/git-core."""
-    for folder in (os.environ.get("GIT_EXEC_PATH"), "/usr/lib/git-core", "/usr/libexec/git-core"):
+    """Where this git keeps `git-http-backend`: in `git --exec-path` (usually /usr/lib/git-core)."""
+    try:
+        found = subprocess.run(
+            ["git", "--exec-path"], capture_output=True, text=True, check=True, env=_GIT_ENV
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        found = ""
+    for folder in (found, "/usr/lib/git-core", "/usr/libexec/git-core"):
         if folder and Path(folder, "git-http-backend").is_file():
             return str(Path(folder, "git-http-backend"))
     return "git-http-backend"
@@ -202,37 +211,23 @@ class _Backend:
         sender = request.app.get(WEBHOOKS)
         if sender is None:
             return
-        git_dir = self.world.git_dir(self.forge, path)
         for branch in sorted(before.keys() | after.keys()):
             old, new = before.get(branch, ZERO), after.get(branch, ZERO)
             if old == new:
                 continue
             event = await asyncio.to_thread(
-                self._event, git_dir, path, user, branch, old, new, str(request.url.origin())
+                read_push,
+                self.world,
+                self.forge,
+                path,
+                pusher=user,
+                branch=branch,
+                before=old,
+                after=new,
+                base_url=str(request.url.origin()),
             )
             name, body = push_payload(event)
             sender.post(self.forge, name, body)
-
-    def _event(
-        self, git_dir: Path, path: str, user: User, branch: str, old: str, new: str, base: str
-    ) -> PushEvent:
-        revisions = [] if new == ZERO else [new] + ([] if old == ZERO else [f"^{old}"])
-        found = gitstore.log(git_dir, revisions) if revisions else []
-        forced = old != ZERO and new != ZERO and not gitstore.merge_base_is(git_dir, old, new)
-        commits = tuple(_pushed_commit(git_dir, c) for c in reversed(found[:MAX_COMMITS]))
-        return PushEvent(
-            self.forge,
-            self.world.repo(self.forge, path),
-            user,
-            branch,
-            old,
-            new,
-            forced,
-            commits,
-            len(found),
-            base,
-            self.world.clock(),
-        )
 
 
 def _token(header: str) -> str | None:
@@ -277,23 +272,3 @@ async def _cgi_head(stdout: asyncio.StreamReader) -> tuple[int, dict[str, str]]:
     if not headers:
         return 500, {"Content-Type": "text/plain"}
     return status, headers
-
-
-def _pushed_commit(git_dir: Path, commit: gitstore.GitCommit) -> PushedCommit:
-    out = gitstore.run_git(
-        git_dir, "diff-tree", "--no-commit-id", "--name-status", "-r", "--root", commit.sha
-    )
-    changes: dict[str, list[str]] = {"A": [], "D": [], "M": []}
-    for line in out.decode("utf-8", "replace").splitlines():
-        status, _, name = line.partition("\t")
-        changes.setdefault(status[:1], []).append(name)
-    return PushedCommit(
-        commit.sha,
-        commit.message,
-        commit.author_name,
-        commit.author_email,
-        commit.authored_at,
-        tuple(changes["A"]),
-        tuple(changes["D"]),
-        tuple(changes["M"]),
-    )

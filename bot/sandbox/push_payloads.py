@@ -1,6 +1,6 @@
-"""The push webhook each sandbox forge sends after a `git push`: its event name and JSON body,
-shaped like the real forge's (GitHub and Gitea `push`, GitLab `Push Hook`, Pagure
-`git.receive` in Pagure's webhook envelope)."""
+"""The push webhook each sandbox forge sends after a `git push`: what the push did (read from
+git) and the forge's event name and JSON body for it, shaped like the real forge's (GitHub
+and Gitea `push`, GitLab `Push Hook`, Pagure `git.receive` in Pagure's webhook envelope)."""
 
 from __future__ import annotations
 
@@ -9,9 +9,11 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
-from bot.sandbox.world import SandboxRepo, User
+from bot.sandbox import gitstore
+from bot.sandbox.world import SandboxRepo, User, World
 
 ZERO = "0" * 40
 #: forges put at most this many commits in one push payload (Forgejo's default is 15,
@@ -51,6 +53,59 @@ class PushEvent:
     @property
     def ref(self) -> str:
         return f"refs/heads/{self.branch}"
+
+
+def read_push(
+    world: World,
+    forge: str,
+    path: str,
+    *,
+    pusher: User,
+    branch: str,
+    before: str,
+    after: str,
+    base_url: str,
+) -> PushEvent:
+    """What moving `branch` of `path` from `before` to `after` (ZERO: absent) brought."""
+    git_dir = world.git_dir(forge, path)
+    revisions = [] if after == ZERO else [after] + ([] if before == ZERO else [f"^{before}"])
+    found = gitstore.log(git_dir, revisions) if revisions else []
+    forced = before != ZERO and after != ZERO and not gitstore.merge_base_is(git_dir, before, after)
+    # git lists newest first; payloads list the newest MAX_COMMITS, oldest first
+    commits = tuple(_changes(git_dir, c) for c in reversed(found[:MAX_COMMITS]))
+    return PushEvent(
+        forge,
+        world.repo(forge, path),
+        pusher,
+        branch,
+        before,
+        after,
+        forced,
+        commits,
+        len(found),
+        base_url,
+        world.clock(),
+    )
+
+
+def _changes(git_dir: Path, commit: gitstore.GitCommit) -> PushedCommit:
+    out = gitstore.run_git(
+        git_dir, "diff-tree", "--no-commit-id", "--name-status", "-r", "--root", commit.sha
+    )
+    changes: dict[str, list[str]] = {"A": [], "D": [], "M": []}
+    for line in out.decode("utf-8", "replace").splitlines():
+        status, _, name = line.partition("\t")
+        changes.setdefault(status[:1], []).append(name)
+    return PushedCommit(
+        commit.sha,
+        commit.message,
+        commit.author_name,
+        commit.author_email,
+        commit.authored_at,
+        tuple(changes["A"]),
+        tuple(changes["D"]),
+        tuple(changes["M"]),
+    )
 
 
 def push_payload(event: PushEvent) -> tuple[str, bytes]:

@@ -272,3 +272,38 @@ async def test_large_push_streams_through_in_chunks(world, serve, tmp_path):
     assert pushed.returncode == 0, pushed.stderr
     stored = gitstore.read_blob(world.git_dir("gitea", "rpms/bash"), "big", "bash-5.2.tar.gz")
     assert stored == blob
+
+
+@pytest.mark.parametrize(
+    ("refspec", "amend", "expected"),
+    [
+        ("HEAD:refs/heads/new", False, {"created": True, "deleted": False, "forced": False}),
+        ("+HEAD:refs/heads/c10s", True, {"created": False, "deleted": False, "forced": True}),
+        (":refs/heads/old", False, {"created": False, "deleted": True, "forced": False}),
+    ],
+    ids=["create", "force", "delete"],
+)
+async def test_push_payload_says_created_forced_or_deleted(
+    world, serve, tmp_path, receiver, refspec, amend, expected
+):
+    head = _seed(world, "github")
+    # the default branch cannot be deleted (git refuses, as forges do); another one can
+    old = world.commit(
+        "github", "rpms/bash", "old", {"x": b"x\n"}, message="Old", author=AUTHOR, parent=head
+    )
+    base, sender = await _start(world, "github", serve, receiver)
+    env = _env(tmp_path, **_askpass(tmp_path, "packager"), SANDBOX_TOKEN="packager-token")
+    work = await _clone_and_commit(tmp_path, env, f"{base}/rpms/bash.git")
+    if amend:  # rewrite the base commit itself, so the new head does not descend from it
+        await _git(env, "reset", "--quiet", "--hard", "HEAD~1", cwd=work)
+        await _git(env, "commit", "--quiet", "--amend", "-m", "Import, again", cwd=work)
+    pushed = await _git(env, "push", "--quiet", "origin", refspec, cwd=work)
+    assert pushed.returncode == 0, pushed.stderr
+    await sender.drain()
+    (delivery,) = receiver.received
+    payload = json.loads(delivery.body)
+    assert {key: payload[key] for key in expected} == expected
+    if expected["created"]:
+        assert payload["before"] == "0" * 40
+    if expected["deleted"]:
+        assert (payload["before"], payload["after"], payload["commits"]) == (old, "0" * 40, [])
