@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from bot import __version__
-from bot.commands import analyze, analyze_autopatch, inspect, lint, migrate, sandbox
+from bot.commands import analyze, analyze_autopatch, demo, inspect, lint, migrate, sandbox
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +47,12 @@ def build_subcommands() -> list[Subcommand]:
             "Run the downstream health checks on a downstream dist-git tree and its base.",
             lint.add_arguments,
             lint.run,
+        ),
+        Subcommand(
+            "demo",
+            "Seed a sandbox world, start its forges, and run the bot's main job on it.",
+            demo.add_arguments,
+            demo.run,
         ),
         Subcommand(
             "migrate",

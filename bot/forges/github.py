@@ -8,6 +8,7 @@ thread, so the timeout, retries, budget and concurrency apply per request.
 
 from __future__ import annotations
 
+import asyncio
 import math
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -93,10 +94,11 @@ class GithubForge:
         return self
 
     async def __aexit__(self, *_exc: object) -> None:
-        self.close()
+        await self.close()
 
-    def close(self) -> None:
-        self._http.close()
+    async def close(self) -> None:
+        """Stop the worker threads (in a thread: the pool waits for calls still running)."""
+        await asyncio.to_thread(self._http.close)
 
     def push_credentials(self) -> PushCredentials:
         return PushCredentials(PUSH_USER, self._token)

@@ -7,6 +7,7 @@ Merge requests live in `gitlab_changes`, comments and issues in `gitlab_threads`
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 
 import gitlab
@@ -98,7 +99,12 @@ class GitlabForge:
     def cache_hits(self) -> int:
         return self._calls.cache_hits
 
-    def close(self) -> None:
+    async def close(self) -> None:
+        """Stop the worker threads and the HTTP session (in a thread: shutting the pool
+        down waits for calls still running there)."""
+        await asyncio.to_thread(self._close)
+
+    def _close(self) -> None:
         self._calls.close()
         self._gl.session.close()
 
@@ -106,7 +112,7 @@ class GitlabForge:
         return self
 
     async def __aexit__(self, *_exc: object) -> None:
-        self.close()
+        await self.close()
 
     # -- repositories ------------------------------------------------------------------
 

@@ -40,7 +40,7 @@ class GithubHarness:
         )
 
         async def close() -> None:
-            forge.close()
+            await forge.close()
             await runner.cleanup()
 
         return Started(forge, root, lambda: faults.requests, close)

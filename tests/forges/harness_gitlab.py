@@ -37,7 +37,7 @@ class GitlabHarness:
         )
 
         async def close() -> None:
-            forge.close()
+            await forge.close()
             await runner.cleanup()
 
         return Started(forge, base_url, lambda: faults.requests, close)

@@ -320,7 +320,7 @@ async def running(world: World) -> AsyncIterator[Running]:
     try:
         yield Running(forge, world, faults)
     finally:
-        forge.close()
+        await forge.close()
         await runner.cleanup()
 
 
@@ -466,7 +466,7 @@ async def test_spent_rate_limit_names_the_reset(world: World):
         with pytest.raises(RateLimited) as raised:
             await forge.get_repo(RepoRef(HARNESS.namespace, "pkg01"))
     finally:
-        forge.close()
+        await forge.close()
         await runner.cleanup()
     assert raised.value.retry_after == 3000.0, "reset an hour after the window opened"
 
@@ -483,7 +483,7 @@ async def test_no_server_is_unavailable(world: World):
     )
     with pytest.raises(Unavailable, match="connection failed"):
         await forge.get_repo(REPO)
-    forge.close()
+    await forge.close()
 
 
 async def test_the_token_stays_out_of_errors(running: Running):

@@ -105,7 +105,7 @@ async def start(world: World) -> AsyncIterator[Callable[..., Awaitable[Running]]
 
     yield starter
     for forge in forges:
-        forge.close()
+        await forge.close()
     for runner in runners:
         await runner.cleanup()
 

@@ -1,0 +1,201 @@
+"""`upstream-bot demo`: a sandbox world shaped like AlmaLinux's, its forges, and the bot's
+main job on it, with no credentials; `--once` runs one cycle and exits."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import signal
+import sys
+from collections import Counter
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bot.app import build_forge
+from bot.commands import sandbox_seed
+from bot.commands.rules import rules_from_settings
+from bot.sandbox import gitea_api, github_api, gitlab_api, pagure_api
+from bot.sandbox.faults import Faults
+from bot.sandbox.seed import seed_world
+from bot.sandbox.server import RunningSandbox, SandboxError, start_sandbox
+from bot.sandbox.truth import Truth
+from bot.sandbox.world import World
+from bot.service.inventory import BranchPair, Inventory, take_inventory
+from bot.settings import ForgeRole, Settings, SettingsError, load_settings, resolve_config_path
+
+_PROG = "upstream-bot demo"
+_BOT = "upstream-bot"
+_APPS = {
+    "gitea": gitea_api.build_app,
+    "gitlab": gitlab_api.build_app,
+    "pagure": pagure_api.build_app,
+    "github": github_api.build_app,
+}
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--once", action="store_true", help="run one cycle, then stop")
+    parser.add_argument(
+        "--dir",
+        type=Path,
+        default=Path("var/sandbox"),
+        help="where the sandbox world lives (default var/sandbox)",
+    )
+    parser.add_argument(
+        "--packages", type=int, default=60, help="packages in a new world (default 60)"
+    )
+    parser.add_argument("--seed", type=int, default=0, help="seed of a new world")
+    parser.add_argument(
+        "--free-ports",
+        action="store_true",
+        help="serve the forges on any free ports instead of the configured ones",
+    )
+    parser.add_argument(
+        "--config",
+        type=Path,
+        help="settings file (default: $UPSTREAM_BOT_CONFIG, else config/sandbox.toml)",
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        path = resolve_config_path(str(args.config) if args.config else None, os.environ)
+        settings = load_settings(path, environ=os.environ)
+    except SettingsError as error:
+        print(f"{_PROG}: {error}", file=sys.stderr)
+        return 2
+    return asyncio.run(_demo(args, settings))
+
+
+async def _demo(args: argparse.Namespace, settings: Settings) -> int:
+    world, truth = await asyncio.to_thread(_world, args)
+    ports = {} if args.free_ports else _configured_ports(settings)
+    try:
+        running = await start_sandbox(world, apps=_APPS, ports=ports, faults=Faults())
+    except SandboxError as error:
+        print(f"{_PROG}: {error} (or run with --free-ports)", file=sys.stderr)
+        return 2
+    try:
+        await _cycle(settings, world, running, truth)
+        if not args.once:
+            await _serve_until_stopped(settings, world, running, truth)
+    finally:
+        await running.close()
+        await asyncio.to_thread(world.save)
+    return 0
+
+
+def _world(args: argparse.Namespace) -> tuple[World, Truth | None]:
+    clock = lambda: datetime.now(UTC)  # noqa: E731 - the world's clock, read on every write
+    if (args.dir / "state.json").is_file():
+        world = World.load(args.dir, clock=clock)
+        truth_file = args.dir / sandbox_seed.TRUTH_FILE
+        truth = (
+            Truth.from_json(json.loads(truth_file.read_text())) if truth_file.is_file() else None
+        )
+        print(f"sandbox world: {args.dir} (existing)")
+        return world, truth
+    now = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    args.dir.mkdir(parents=True, exist_ok=True)
+    world = World(args.dir, clock=clock)
+    names = sandbox_seed.read_names(sandbox_seed.default_names_csv())
+    truth = seed_world(world, packages=args.packages, seed=args.seed, names=names, now=now)
+    world.save()
+    (args.dir / sandbox_seed.TRUTH_FILE).write_text(json.dumps(truth.to_json()) + "\n")
+    print(f"sandbox world: {args.dir} (new: {args.packages} packages, seed {args.seed})")
+    return world, truth
+
+
+def _configured_ports(settings: Settings) -> dict[str, int]:
+    from urllib.parse import urlsplit
+
+    return {str(f.type): urlsplit(f.url).port or 80 for f in settings.forges}
+
+
+async def _cycle(
+    settings: Settings, world: World, running: RunningSandbox, truth: Truth | None
+) -> None:
+    downstream = next(f for f in settings.forges if f.role is ForgeRole.DOWNSTREAM)
+    token = world.users("gitea")[_BOT].token
+    forge = build_forge(downstream, url=running.urls[str(downstream.type)], token=token)
+    pairs = [BranchPair(b.downstream, b.base) for b in settings.branches]
+    started = asyncio.get_running_loop().time()
+    try:
+        inventory = await take_inventory(
+            forge,
+            downstream.namespace or "rpms",
+            pairs,
+            rules=rules_from_settings(settings),
+            suppressions=settings.health.suppressions,
+        )
+    finally:
+        await forge.close()
+    seconds = asyncio.get_running_loop().time() - started
+    _report(inventory, truth, seconds=seconds)
+    _where_to_look(running, downstream.namespace or "rpms", inventory)
+
+
+def _report(inventory: Inventory, truth: Truth | None, *, seconds: float) -> None:
+    analyzed = inventory.analyzed
+    changes = [c for r in analyzed for c in r.analysis.changes]  # type: ignore[union-attr]
+    same = sum(r.same_as_base for r in inventory.results)
+    failed = [r for r in inventory.results if r.error]
+    print(
+        f"\nread {inventory.packages} packages through the downstream forge's API in {seconds:.1f}s"
+    )
+    print(
+        f"  {len(analyzed)} branches carry downstream changes, {same} are identical to "
+        f"their base, {len(failed)} could not be read"
+    )
+    kinds = Counter(str(c.kind) for c in changes)
+    upstreamable = sum(c.upstreamable for c in changes)
+    print(
+        f"  {len(changes)} downstream changes: {upstreamable} belong upstream, "
+        f"{len(changes) - upstreamable} stay downstream (branding, signing, bookkeeping)"
+    )
+    print("  by kind: " + ", ".join(f"{kind} {n}" for kind, n in kinds.most_common()))
+    findings = [f for r in analyzed for f in r.health.unsuppressed()]  # type: ignore[union-attr]
+    errors = [f for f in findings if str(f.severity) == "error"]
+    print(f"  health checks: {len(errors)} errors, {len(findings) - len(errors)} other findings")
+    for finding in errors[:5]:
+        print(f"    error {finding.check}: {finding.file}:{finding.line}: {finding.message}")
+    if truth is not None:
+        expected = {(p.name, b.branch, c.id) for p, b, c, _t in truth.rows()}
+        found = {(r.package, r.branch, c.id) for r in analyzed for c in r.analysis.changes}  # type: ignore[union-attr]
+        print(
+            f"  the seeded truth has {len(expected)} changes; this cycle found "
+            f"{len(expected & found)} of them, and {len(found - expected)} it does not list"
+        )
+
+
+def _where_to_look(running: RunningSandbox, namespace: str, inventory: Inventory) -> None:
+    print("\nwhere to look:")
+    for forge, url in running.urls.items():
+        print(f"  {forge:<7} {url}")
+    example = next((r for r in inventory.analyzed), None)
+    if example is not None:
+        print(
+            f"  git clone {running.urls['gitea']}/{namespace}/{example.package}.git "
+            f"&& git -C {example.package} diff origin/{example.base} origin/{example.branch}"
+        )
+
+
+async def _serve_until_stopped(
+    settings: Settings, world: World, running: RunningSandbox, truth: Truth | None
+) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    interval = settings.scan.interval.total_seconds()
+    print(
+        f"\nthe sandbox keeps running; the next cycle is in {interval:.0f}s. Stop with Ctrl-C.",
+        flush=True,
+    )
+    while not stop.is_set():
+        try:
+            await asyncio.wait_for(stop.wait(), timeout=interval)
+        except TimeoutError:
+            await _cycle(settings, world, running, truth)
