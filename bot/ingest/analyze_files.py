@@ -15,6 +15,7 @@ from bot.domain.patch_id import patch_id
 from bot.domain.rules import AnalysisRules
 from bot.domain.spec_conditions import branch_truth
 from bot.domain.spec_model import Spec, Tag
+from bot.domain.text import lines_of
 from bot.ingest.patch_header import parse_patch_header
 from bot.ingest.spec import commented_applications
 from bot.ingest.spec_diff import edits
@@ -247,7 +248,7 @@ def _diff_text(old: bytes, new: bytes | None) -> str:
 
 
 def _lines(data: bytes) -> list[str]:
-    return data.decode("utf-8", "replace").splitlines()
+    return lines_of(data.decode("utf-8", "replace"))
 
 
 def _digest(data: bytes) -> str:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from bot.domain.spec_conditions import OPENERS, Condition, directive_of
 from bot.domain.spec_macros import MacroTable
 from bot.domain.spec_model import Application, ChangelogEntry, Release, Spec, Tag
+from bot.domain.text import lines_of
 
 _TAG = re.compile(
     r"^(?P<comment>#\s*)?(?P<tag>patch|source)(?P<num>\d*)\s*:\s*(?P<value>\S.*?)\s*$", re.I
@@ -70,7 +71,7 @@ class _Parser:
         stack: list[_Frame] = []
         in_changelog = False
         in_macro_body = False
-        for number, raw in enumerate(text.splitlines(), start=1):
+        for number, raw in enumerate(lines_of(text), start=1):
             line = raw.rstrip()
             # The body of a multi-line %define/%global is macro text, not spec lines: its
             # %if and tags only mean something where the macro is expanded.
@@ -184,7 +185,7 @@ class _Parser:
     def build(self, text: str) -> Spec:
         return Spec(
             path=self.path,
-            lines=tuple(text.splitlines()),
+            lines=tuple(lines_of(text)),
             tags=tuple(self.tags),
             applications=tuple(self.applications),
             release=self.releases[0] if self.releases else None,
@@ -288,7 +289,7 @@ def _changelog(text: str, start: int | None) -> tuple[ChangelogEntry, ...]:
     entries: list[ChangelogEntry] = []
     current: tuple[int, re.Match[str]] | None = None
     items: list[str] = []
-    lines = text.splitlines()
+    lines = lines_of(text)
     for number in range(start + 1, len(lines) + 1):
         line = lines[number - 1]
         head = _CHANGELOG_HEAD.match(line)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from bot.domain.distgit_model import DistGit
 from bot.domain.spec_conditions import OPENERS, Condition, branch_truth, directive_of
+from bot.domain.text import lines_of
 
 _INCLUDE = re.compile(r"^\s*%include\s+(\S+)")
 _DEFINE = re.compile(r"^\s*%(?:global|define)\s")
@@ -103,7 +104,7 @@ def _walk(
         if data is None:
             continue
         seen.add(name)
-        included = tuple(data.decode("utf-8", "replace").splitlines())
+        included = tuple(lines_of(data.decode("utf-8", "replace")))
         inner = _walk(
             git, included, git.paths.get(name, name), frozenset(), seen=seen, depth=depth + 1
         )

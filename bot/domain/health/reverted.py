@@ -20,6 +20,7 @@ from bot.domain.health.model import Finding, HealthInput
 from bot.domain.hunks import bare_as_git
 from bot.domain.model import Severity
 from bot.domain.patch_id import GIT_SPACE, LineTag, scan
+from bot.domain.text import byte_lines_of, lines_of
 
 UPSTREAM_FIX_REVERTED = "upstream-fix-reverted"
 NEEDS_PREVIOUS_BASE = (
@@ -166,7 +167,7 @@ def _lines(git: DistGit, name: str) -> list[str]:
         end = (spec.changelog_line or len(spec.lines) + 1) - 1
         raw: Sequence[str] = spec.lines[:end]
     else:
-        raw = git.files[name].decode("utf-8", "replace").splitlines()
+        raw = lines_of(git.files[name].decode("utf-8", "replace"))
     lines = ["".join(line.split()) for line in raw]
     return ["" if line.lower().startswith("release:") else line for line in lines]
 
@@ -218,7 +219,7 @@ def _runs(data: bytes) -> list[tuple[tuple[bytes, ...], tuple[bytes, ...]]]:
 def _line_of_run(data: bytes, removed: tuple[bytes, ...], added: tuple[bytes, ...]) -> int | None:
     """The line of a patch file where a run of changed lines starts."""
     sign, first = (b"-", removed[0]) if removed else (b"+", added[0])
-    for number, line in enumerate(data.splitlines(), start=1):
+    for number, line in enumerate(byte_lines_of(data), start=1):
         if line[:1] == sign and line[1:].translate(None, GIT_SPACE) == first:
             return number
     return None
@@ -246,4 +247,4 @@ def _aligned(base: DistGit, downstream: DistGit, file: str, line: int) -> tuple[
 def _raw(git: DistGit, name: str) -> list[str]:
     if not name:
         return list(git.spec.lines)
-    return git.files[name].decode("utf-8", "replace").splitlines()
+    return lines_of(git.files[name].decode("utf-8", "replace"))

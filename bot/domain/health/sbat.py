@@ -17,6 +17,7 @@ from bot.domain.health.lines import spec_lines
 from bot.domain.health.model import Finding, HealthInput
 from bot.domain.model import Severity
 from bot.domain.rules import AnalysisRules
+from bot.domain.text import lines_of
 
 SBAT_MALFORMED = "sbat-malformed"
 FIELDS = 6
@@ -41,7 +42,7 @@ def sbat_lines(git: DistGit) -> Iterator[SbatLine]:
         if not _is_sbat_file(name):
             continue
         text = git.files[name].decode("utf-8", "replace")
-        for number, line in enumerate(text.splitlines(), start=1):
+        for number, line in enumerate(lines_of(text), start=1):
             stripped = line.strip()
             if stripped and not stripped.startswith("#"):
                 yield SbatLine(git.paths.get(name, name), number, stripped)
