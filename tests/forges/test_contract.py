@@ -26,6 +26,7 @@ from bot.forges.base import (
 from bot.forges.errors import (
     AuthFailed,
     Conflict,
+    Invalid,
     NotFound,
     RateLimited,
     Unavailable,
@@ -285,6 +286,22 @@ async def test_retries_5xx_and_429(started: Started, harness: Harness, faults: F
     repo = await started.forge.get_repo(_ref(harness))
     assert repo.ref == _ref(harness)
     assert started.requests() - before >= 3
+
+
+@pytest.mark.parametrize(
+    ("status", "error"),
+    [(400, Invalid), (401, AuthFailed), (404, NotFound), (409, Conflict), (503, Unavailable)],
+    ids=["400", "401", "404", "409", "503"],
+)
+async def test_each_status_maps_to_its_error(
+    started: Started, harness: Harness, faults: Faults, status: int, error: type
+):
+    faults.statuses.extend([status] * 5)
+    before = started.requests()
+    with pytest.raises(error):
+        await started.forge.list_branches(_ref(harness))
+    tries = started.requests() - before
+    assert tries == (3 if status == 503 else 1), "only outages are retried"
 
 
 async def test_gives_up_after_the_retries(started: Started, harness: Harness, faults: Faults):
