@@ -32,6 +32,7 @@ from bot.forges.errors import (
     Unavailable,
     Unsupported,
 )
+from bot.forges.git_push import GitAuthor, push_branch
 from bot.sandbox import gitstore
 from bot.sandbox.faults import Faults
 from bot.sandbox.world import World
@@ -333,3 +334,40 @@ async def test_revoked_token_is_auth_failed(started: Started, harness: Harness, 
     world.users(harness.name)[BOT].token = "rotated-by-an-admin"
     with pytest.raises(AuthFailed):
         await started.forge.open_issue(_ref(harness), "t", "b")
+
+
+async def test_push_with_the_adapters_credentials_then_open_a_change(
+    started: Started, harness: Harness, world: World
+):
+    forge = started.forge
+    upstream = await forge.get_repo(_ref(harness, 5))
+    fork = await forge.fork(_ref(harness, 5))
+    credentials = forge.push_credentials()
+    assert credentials is not None
+    sha = await push_branch(
+        forge=harness.name,
+        clone_url=fork.clone_url,
+        source_url=upstream.clone_url,
+        base_ref="main",
+        files={"fix.patch": b"--- a\n+++ b\n"},
+        branch="upstream-bot/pkg05/fix",
+        message="Forward fix.patch",
+        author=GitAuthor("upstream-bot", "bot@sandbox.test"),
+        credentials=credentials,
+        timeout=30.0,
+    )
+    assert (
+        dict(gitstore.branches(world.git_dir(harness.name, fork.ref.path)))[
+            "upstream-bot/pkg05/fix"
+        ]
+        == sha
+    )
+    change = await forge.open_change(
+        _ref(harness, 5),
+        source=fork.ref,
+        source_branch="upstream-bot/pkg05/fix",
+        target_branch="main",
+        title="Forward fix.patch",
+        body=MARKER,
+    )
+    assert b"fix.patch" in await forge.change_diff(_ref(harness, 5), change.number)
