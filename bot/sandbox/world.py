@@ -11,112 +11,38 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 from bot.sandbox import gitstore
 from bot.sandbox.gitstore import Author
+from bot.sandbox.world_json import dump, json_default, load
+from bot.sandbox.world_records import (
+    FORGES,
+    Clock,
+    ForgeRecords,
+    SandboxChange,
+    SandboxComment,
+    SandboxIssue,
+    SandboxRepo,
+    User,
+    WorldError,
+)
 
-FORGES = ("gitea", "gitlab", "pagure", "github")
-ROLES = ("read", "triage", "write", "maintain", "admin")
-
-Clock = Callable[[], datetime]
-
-
-class WorldError(LookupError):
-    """Something the sandbox does not hold; API servers turn it into the forge's 404."""
-
-
-@dataclass(slots=True)
-class User:
-    name: str
-    email: str
-    token: str
-    admin: bool = False
-
-
-@dataclass(slots=True)
-class SandboxRepo:
-    forge: str
-    path: str  # "rpms/bash", "redhat/centos-stream/rpms/bash"
-    default_branch: str
-    created_at: datetime
-    updated_at: datetime
-    fork_of: str | None = None
-    #: user -> one of ROLES; the namespace's owner is admin implicitly
-    members: dict[str, str] = field(default_factory=dict)
-    id: int = 0
-
-    @property
-    def namespace(self) -> str:
-        return self.path.rpartition("/")[0]
-
-    @property
-    def name(self) -> str:
-        return self.path.rpartition("/")[2]
-
-
-@dataclass(slots=True)
-class SandboxChange:
-    forge: str
-    repo: str
-    number: int
-    title: str
-    body: str
-    author: str
-    source_repo: str
-    source_branch: str
-    target_branch: str
-    created_at: datetime
-    updated_at: datetime
-    state: str = "open"  # open, closed, merged
-    draft: bool = False
-    merged_at: datetime | None = None
-    head_sha: str | None = None
-    id: int = 0
-
-
-@dataclass(slots=True)
-class SandboxIssue:
-    forge: str
-    repo: str
-    number: int
-    title: str
-    body: str
-    author: str
-    created_at: datetime
-    updated_at: datetime
-    state: str = "open"
-    id: int = 0
-
-
-@dataclass(slots=True)
-class SandboxComment:
-    id: int
-    forge: str
-    repo: str
-    kind: str  # "issue" or "change"
-    number: int
-    author: str
-    body: str
-    created_at: datetime
-    updated_at: datetime
-    #: (user, reaction) pairs, reactions in GitHub's spelling ("+1", "eyes", ...)
-    reactions: list[tuple[str, str]] = field(default_factory=list)
-
-
-@dataclass(slots=True)
-class _Forge:
-    users: dict[str, User] = field(default_factory=dict)
-    repos: dict[str, SandboxRepo] = field(default_factory=dict)
-    changes: dict[str, SandboxChange] = field(default_factory=dict)  # "path#number"
-    issues: dict[str, SandboxIssue] = field(default_factory=dict)  # "path#number"
-    comments: dict[int, SandboxComment] = field(default_factory=dict)
-    next_id: int = 1
+#: the records are read from here by the API apps and the seed, as before the split
+__all__ = [
+    "FORGES",
+    "Clock",
+    "SandboxChange",
+    "SandboxComment",
+    "SandboxIssue",
+    "SandboxRepo",
+    "User",
+    "World",
+    "WorldError",
+]
 
 
 class World:
@@ -127,7 +53,7 @@ class World:
         self.root = root
         self.clock = clock
         self.lock = threading.RLock()
-        self._forges: dict[str, _Forge] = {name: _Forge() for name in FORGES}
+        self._forges: dict[str, ForgeRecords] = {name: ForgeRecords() for name in FORGES}
 
     # -- persistence -------------------------------------------------------------------
 
@@ -136,10 +62,10 @@ class World:
 
     def save(self) -> None:
         with self.lock:
-            data = {name: _dump(forge) for name, forge in self._forges.items()}
+            data = {name: dump(forge) for name, forge in self._forges.items()}
             self.root.mkdir(parents=True, exist_ok=True)
             temporary = self.root / "state.json.tmp"
-            temporary.write_text(json.dumps(data, default=_json_default), encoding="utf-8")
+            temporary.write_text(json.dumps(data, default=json_default), encoding="utf-8")
             temporary.replace(self.root / "state.json")
 
     @classmethod
@@ -147,7 +73,7 @@ class World:
         world = cls(root, clock=clock)
         data = json.loads((root / "state.json").read_text(encoding="utf-8"))
         for name, forge in data.items():
-            world._forges[name] = _load(forge)
+            world._forges[name] = load(forge)
         return world
 
     # -- users and permissions ---------------------------------------------------------
@@ -496,47 +422,3 @@ class World:
         """Hold the lock over several calls that must not interleave with others."""
         with self.lock:
             yield self
-
-
-def _json_default(value: object) -> object:
-    if isinstance(value, datetime):
-        return value.isoformat()
-    raise TypeError(f"cannot store {type(value).__name__}")
-
-
-def _dump(forge: _Forge) -> dict[str, Any]:
-    return {
-        "users": [asdict(u) for u in forge.users.values()],
-        "repos": [asdict(r) for r in forge.repos.values()],
-        "changes": [asdict(c) for c in forge.changes.values()],
-        "issues": [asdict(i) for i in forge.issues.values()],
-        "comments": [asdict(c) for c in forge.comments.values()],
-        "next_id": forge.next_id,
-    }
-
-
-def _load(data: dict[str, Any]) -> _Forge:
-    forge = _Forge(next_id=data["next_id"])
-    for user in data["users"]:
-        forge.users[user["name"]] = User(**user)
-    for repo in data["repos"]:
-        forge.repos[repo["path"]] = SandboxRepo(**_dates(repo, "created_at", "updated_at"))
-    for change in data["changes"]:
-        loaded = SandboxChange(**_dates(change, "created_at", "updated_at", "merged_at"))
-        forge.changes[f"{loaded.repo}#{loaded.number}"] = loaded
-    for issue in data["issues"]:
-        loaded_issue = SandboxIssue(**_dates(issue, "created_at", "updated_at"))
-        forge.issues[f"{loaded_issue.repo}#{loaded_issue.number}"] = loaded_issue
-    for comment in data["comments"]:
-        values = _dates(comment, "created_at", "updated_at")
-        values["reactions"] = [tuple(pair) for pair in values["reactions"]]
-        forge.comments[comment["id"]] = SandboxComment(**values)
-    return forge
-
-
-def _dates(values: dict[str, Any], *names: str) -> dict[str, Any]:
-    result = dict(values)
-    for name in names:
-        if result.get(name):
-            result[name] = datetime.fromisoformat(result[name]).astimezone(UTC)
-    return result
