@@ -310,13 +310,24 @@ def _declared(change: Change, url: str) -> bool:
 
 
 def _spec_fraction(diff: str, spec_text: str) -> float | None:
-    """The share of the non-blank lines the spec edit adds that the target's spec has."""
-    added = [
-        "".join(line[1:].split())
-        for line in diff.splitlines()
-        if line.startswith("+") and not line.startswith("+++") and line[1:].strip()
-    ]
+    """The share of the spec edit's lines the target's spec agrees with.
+
+    An added line agrees when the spec has it, a removed one when the spec no longer does:
+    flipping `%global with_x 0` to 1 is not "there" when the target still sets 0 (under
+    its own conditional, and has 1 only in an `%else`).
+    """
+    have = {"".join(line.split()) for line in spec_text.splitlines()}
+    added, removed = [], []
+    for line in diff.splitlines():
+        if line.startswith(("+++", "---")) or not line[1:].strip():
+            continue
+        if line.startswith("+"):
+            added.append("".join(line[1:].split()))
+        elif line.startswith("-"):
+            removed.append("".join(line[1:].split()))
+    removed = [line for line in removed if line not in added]
     if not added:
         return None
-    have = {"".join(line.split()) for line in spec_text.splitlines()}
-    return sum(1 for line in added if line in have) / len(added)
+    agree = sum(1 for line in added if line in have)
+    agree += sum(1 for line in removed if line not in have)
+    return agree / (len(added) + len(removed))
