@@ -3,8 +3,10 @@ their comments in one thread per number, under `/issues/{index}/comments`."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
+from bot.sandbox.gitea_events import comment_event
 from bot.sandbox.gitea_json import stamp
 from bot.sandbox.gitea_json_pulls import reaction
 from bot.sandbox.gitea_repos import can_write, index, view
@@ -57,7 +59,9 @@ def create_comment(call: Call) -> Reply:
     made = call.world.add_comment(
         FORGE, call.path, _thread_kind(call, number), number, author=doer.name, body=body
     )
-    return json_reply(view(call).comment(made), status=201)
+    rendering = view(call)
+    event = comment_event(rendering, made, sender=doer.name, action="created")
+    return replace(json_reply(rendering.comment(made), status=201), events=(event,))
 
 
 def _comment(call: Call) -> SandboxComment:
@@ -79,7 +83,10 @@ def edit_comment(call: Call) -> Reply:
     body = call.field("body")
     if body is None:
         raise GiteaError(422, "[Body]: Required")
-    return json_reply(view(call).comment(call.world.edit_comment(FORGE, found.id, body)))
+    old_body = found.body
+    edited, rendering = call.world.edit_comment(FORGE, found.id, body), view(call)
+    event = comment_event(rendering, edited, sender=doer.name, action="edited", old_body=old_body)
+    return replace(json_reply(rendering.comment(edited)), events=(event,))
 
 
 def list_reactions(call: Call) -> Reply:

@@ -3,9 +3,11 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from bot.sandbox import gitea_git
+from bot.sandbox.gitea_events import issue_event, pull_event
 from bot.sandbox.gitea_json import is_wip
 from bot.sandbox.gitea_json_pulls import pull, pull_as_issue
 from bot.sandbox.gitea_repos import can_write, index, view
@@ -26,6 +28,10 @@ _SORTS = {
     "leastupdate": (lambda item: (item.updated_at, item.number), False),
 }
 _NEWEST = (lambda item: item.number, True)
+
+
+#: the `issues` action of an edit that moved the issue to that state
+_STATE_ACTIONS = {"open": "reopened", "closed": "closed"}
 
 
 def _states(state: str) -> tuple[str, ...]:
@@ -102,7 +108,9 @@ def create_pull(call: Call) -> Reply:
             target_branch=base,
             draft=is_wip(title),
         )
-    return json_reply(pull(view(call), change), status=201)
+    rendering = view(call)
+    event = pull_event(rendering, change, sender=doer.name, action="opened")
+    return replace(json_reply(pull(rendering, change), status=201), events=(event,))
 
 
 def _head_repo(call: Call, target: SandboxRepo, head: str) -> tuple[SandboxRepo, str]:
@@ -170,7 +178,9 @@ def create_issue(call: Call) -> Reply:
     made = call.world.open_issue(
         FORGE, call.path, title=title, body=call.field("body") or "", author=doer.name
     )
-    return json_reply(view(call).issue(made), status=201)
+    rendering = view(call)
+    event = issue_event(rendering, made, sender=doer.name, action="opened")
+    return replace(json_reply(rendering.issue(made), status=201), events=(event,))
 
 
 def edit_issue(call: Call) -> Reply:
@@ -178,7 +188,7 @@ def edit_issue(call: Call) -> Reply:
     issue = call.world.issue(FORGE, call.path, index(call))
     if issue.author != doer.name and not can_write(call, doer):
         raise GiteaError(403, "only the poster or a writer may edit an issue")
-    state = call.field("state")
+    state, issue_state = call.field("state"), issue.state
     if state not in (None, "open", "closed"):
         raise GiteaError(422, f"[State]: invalid value {state!r}")
     edited = call.world.edit_issue(
@@ -189,5 +199,8 @@ def edit_issue(call: Call) -> Reply:
         body=call.field("body"),
         state=state,
     )
+    rendering = view(call)
+    action = "edited" if edited.state == issue_state else _STATE_ACTIONS[edited.state]
+    event = issue_event(rendering, edited, sender=doer.name, action=action)
     # Gitea answers an edit with 201
-    return json_reply(view(call).issue(edited), status=201)
+    return replace(json_reply(rendering.issue(edited), status=201), events=(event,))

@@ -14,6 +14,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from aiohttp import web
 
 from bot.sandbox.gitstore import GitError
+from bot.sandbox.webhooks import WEBHOOKS
 from bot.sandbox.world import User, World, WorldError
 
 FORGE = "gitea"
@@ -81,6 +82,8 @@ class Reply:
     headers: Mapping[str, str] = field(default_factory=dict)
     #: honour If-None-Match (an ETag of the body is added unless `headers` has one)
     etag: bool = False
+    #: webhooks to queue once answered: (X-Gitea-Event, body, X-Gitea-Event-Type)
+    events: tuple[tuple[str, bytes, str], ...] = ()
 
 
 def json_reply(
@@ -164,6 +167,9 @@ def route(
         reply = await asyncio.to_thread(
             _answer, handler, seen, world=world, page_cap=page_cap, write=write
         )
+        sender = request.app.get(WEBHOOKS)
+        for event, payload, event_type in reply.events if sender else ():
+            sender.post(FORGE, event, payload, event_type=event_type)
         if reply.etag and reply.status == 200:
             tag = (
                 reply.headers.get("ETag")
