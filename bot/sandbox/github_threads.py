@@ -7,6 +7,7 @@ from datetime import datetime
 
 from aiohttp import web
 
+from bot.sandbox import github_events as events
 from bot.sandbox.github_common import (
     FORGE,
     PUSH_ROLES,
@@ -29,6 +30,7 @@ from bot.sandbox.github_common import (
 )
 from bot.sandbox.github_json import REACTIONS, Json, Site, numeric_id
 from bot.sandbox.github_json_threads import comment_json, issue_json, reaction_json
+from bot.sandbox.webhooks import WEBHOOKS
 from bot.sandbox.world import SandboxChange, SandboxComment, SandboxIssue, User, World, WorldError
 
 
@@ -53,6 +55,17 @@ def _issue(world: World, site: Site, thread: SandboxIssue | SandboxChange) -> Js
         comments=count,
         association=association(world, thread.repo, thread.author),
     )
+
+
+#: the `issues` action of an edit that moved the issue to that state
+_STATE_ACTIONS = {"open": "reopened", "closed": "closed"}
+
+
+def _notify(request: web.Request, event: tuple[str, bytes]) -> None:
+    """Queue `event` for the app's hooks, if the sandbox runs with any."""
+    sender = request.app.get(WEBHOOKS)
+    if sender is not None:
+        sender.post(FORGE, *event)
 
 
 def _may_edit(world: World, path: str, user: User, author: str) -> None:
@@ -116,6 +129,12 @@ async def create_issue(request: web.Request) -> web.Response:
         body=str(body.get("body") or ""),
         author=user.name,
     )
+    _notify(
+        request,
+        await run(
+            events.issue_event, world, site_of(request), issue, sender=user.name, action="opened"
+        ),
+    )
     return json_answer(await run(_issue, world, site_of(request), issue), status=201)
 
 
@@ -126,7 +145,7 @@ async def edit_issue(request: web.Request) -> web.Response:
     body = await json_body(request)
     thread = await run(_thread, world, repo.path, number_of(request))
     _may_edit(world, repo.path, user, thread.author)
-    state = body.get("state")
+    state, was = body.get("state"), thread.state
     if state is not None and state not in ("open", "closed"):
         raise invalid("Issue", "state")
     title, text = body.get("title"), body.get("body")
@@ -136,6 +155,13 @@ async def edit_issue(request: web.Request) -> web.Response:
         )
     else:
         await run(_edit_change, world, thread, title, text, state)
+    action = "edited" if thread.state == was else _STATE_ACTIONS.get(thread.state, "edited")
+    _notify(
+        request,
+        await run(
+            events.issue_event, world, site_of(request), thread, sender=user.name, action=action
+        ),
+    )
     return json_answer(await run(_issue, world, site_of(request), thread))
 
 
@@ -184,6 +210,10 @@ async def create_comment(request: web.Request) -> web.Response:
         world.add_comment, FORGE, repo.path, kind, thread.number, author=user.name, body=text
     )
     site = site_of(request)
+    _notify(
+        request,
+        await run(events.comment_event, world, site, comment, sender=user.name, action="created"),
+    )
     answer = comment_json(site, comment, association=association(world, repo.path, user.name))
     return json_answer(answer, status=201)
 
@@ -198,8 +228,21 @@ async def edit_comment(request: web.Request) -> web.Response:
     if not isinstance(text, str) or not text:
         raise invalid("IssueComment", "body", "missing_field")
     _may_edit(world, repo.path, user, comment.author)
+    old_body = comment.body
     edited = await run(world.edit_comment, FORGE, comment.id, text)
     site = site_of(request)
+    _notify(
+        request,
+        await run(
+            events.comment_event,
+            world,
+            site,
+            edited,
+            sender=user.name,
+            action="edited",
+            old_body=old_body,
+        ),
+    )
     answer = comment_json(site, edited, association=association(world, repo.path, edited.author))
     return json_answer(answer)
 
