@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from bot import __version__
-from bot.commands import analyze, analyze_autopatch, demo, inspect, lint, migrate, sandbox
+from bot.commands import analyze, analyze_autopatch, demo, inspect, lint, migrate, sandbox, scan
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +59,18 @@ def build_subcommands() -> list[Subcommand]:
             "Create or upgrade the database schema (also done at every start).",
             migrate.add_arguments,
             migrate.run,
+        ),
+        Subcommand(
+            "scan",
+            "Scan every package's downstream changes and their upstream status (--once).",
+            scan.add_arguments,
+            scan.run,
+        ),
+        Subcommand(
+            "status",
+            "Print the stored inventory: the last scan's counts, or one package's changes.",
+            scan.add_status_arguments,
+            scan.run_status,
         ),
         Subcommand(
             "sandbox",
