@@ -198,6 +198,11 @@ class Forge(Protocol):
 
     async def compare(self, repo: RepoRef, base: str, head: str) -> list[Commit]: ...
 
+    async def commit_diff(self, repo: RepoRef, sha: str) -> bytes:
+        """The commit's diff against its first parent, as git prints it (its patch id is
+        git's); `NotFound` when the repository has no such commit."""
+        ...
+
     async def find_changes(
         self,
         repo: RepoRef,

@@ -149,6 +149,12 @@ class GiteaForge:
         items = await self._client.pages(repo_path(repo, "commits"), query, most=limit)
         return self._client.parse_all(f"commits of {repo.path}@{ref}", payload.commit, items)
 
+    async def commit_diff(self, repo: RepoRef, sha: str) -> bytes:
+        request = self._client.request(
+            "GET", repo_path(repo, "git", "commits", f"{sha}.diff"), accept="text/plain"
+        )
+        return (await self._client.fetch(request)).body
+
     async def compare(self, repo: RepoRef, base: str, head: str) -> list[Commit]:
         """Commits on `head` that `base` lacks, newest first (Gitea 1.22+ / Forgejo)."""
         data = await self._client.get(

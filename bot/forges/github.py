@@ -35,7 +35,7 @@ from bot.forges.base import (
     TreeEntry,
 )
 from bot.forges.calls import Caller
-from bot.forges.errors import NotFound
+from bot.forges.errors import Invalid, NotFound
 from bot.forges.github_client import Client, Clients, EtagCache, api_path, repository
 from bot.forges.github_transport import Transport
 
@@ -175,6 +175,17 @@ class GithubForge:
             sha=ref,
             path=path,
         )
+
+    async def commit_diff(self, repo: RepoRef, sha: str) -> bytes:
+        """GitHub answers 422 ("No commit found for SHA") for a sha it does not know."""
+        try:
+            return await self._http.get_raw(
+                f"reading the diff of commit {sha} in {repo.path}",
+                f"{api_path(repo)}/commits/{quote(sha, safe='')}",
+                accept=DIFF_TYPE,
+            )
+        except Invalid as error:
+            raise NotFound(error.forge, str(error).removeprefix(f"{error.forge}: ")) from error
 
     async def compare(self, repo: RepoRef, base: str, head: str) -> list[Commit]:
         """The commits `head` has that `base` has not, newest first like every commit list

@@ -295,6 +295,9 @@ class GitlabForge:
     async def get_change(self, repo: RepoRef, number: int) -> ChangeRequest:
         return await self._changes.get_change(repo, number)
 
+    async def commit_diff(self, repo: RepoRef, sha: str) -> bytes:
+        return await self._changes.commit_diff(repo, sha)
+
     async def change_diff(self, repo: RepoRef, number: int) -> bytes:
         return await self._changes.change_diff(repo, number)
 

@@ -1,4 +1,5 @@
-"""The GitLab adapter's merge requests: find, read, diff and open them. A merge request from a
+"""The GitLab adapter's merge requests: find, read, diff and open them; and commit diffs,
+rebuilt the same way as a merge request's. A merge request from a
 fork is created on the fork with the target's numeric id, and lives in the target project."""
 
 from __future__ import annotations
@@ -111,25 +112,58 @@ class GitlabChanges:
             cache=False,
         )
         binary = [i for i in items if isinstance(i, dict) and parse.is_binary(i)]
-        blobs = await self._blob_names(repo, number, binary) if binary else {}
+        blobs = {}
+        if binary:
+            blobs = await self._blob_names(repo, binary, *await self._diff_refs(repo, number))
         return read(self._forge, doing, lambda i: parse.unified_diff(i, blobs=blobs), items)
 
     async def _blob_names(
-        self, repo: RepoRef, number: int, binary: list[Json]
+        self, repo: RepoRef, binary: list[Json], base: str | None, head: str
     ) -> dict[tuple[str, str], tuple[str, str]]:
-        refs = (await self._merge_request(repo, number)).get("diff_refs") or {}
-        base, head = refs.get("base_sha"), refs.get("head_sha")
-        if not (isinstance(base, str) and isinstance(head, str)):
-            raise Invalid(self._forge, f"merge request {repo.path}!{number} has no diff_refs")
+        """(old, new) blob names of each binary file, read at `base` and `head`; a file
+        without an old side (added, or `base` None for a root commit) gets `NO_BLOB`."""
         files = self._lookup.api(repo).files
         names = {}
         for item in binary:
             old, new = str(item.get("old_path")), str(item.get("new_path"))
             names[(old, new)] = (
-                parse.NO_BLOB if item.get("new_file") else await self._blob(files, old, base),
+                parse.NO_BLOB
+                if item.get("new_file") or base is None
+                else await self._blob(files, old, base),
                 parse.NO_BLOB if item.get("deleted_file") else await self._blob(files, new, head),
             )
         return names
+
+    async def _diff_refs(self, repo: RepoRef, number: int) -> tuple[str, str]:
+        refs = (await self._merge_request(repo, number)).get("diff_refs") or {}
+        base, head = refs.get("base_sha"), refs.get("head_sha")
+        if not (isinstance(base, str) and isinstance(head, str)):
+            raise Invalid(self._forge, f"merge request {repo.path}!{number} has no diff_refs")
+        return base, head
+
+    async def commit_diff(self, repo: RepoRef, sha: str) -> bytes:
+        """`git show` text of a commit rebuilt from `/repository/commits/:sha/diff`, which
+        pages through files against the first parent; same caveats as `_rebuilt_diff`."""
+        path = f"{self._lookup.api(repo).commits.path}/{sha}/diff"
+        doing = f"read the diff of commit {sha} in {repo.path}"
+        items = await self._calls.pages(
+            doing,
+            f"commit-diff:{repo.path}@{sha}",
+            lambda page, headers: list(
+                self._gl.http_list(path, **page_args(page, headers, per_page=self._page_size))
+            ),
+            cache=False,
+        )
+        binary = [i for i in items if isinstance(i, dict) and parse.is_binary(i)]
+        blobs = {}
+        if binary:
+            commit = await self._calls.run(
+                doing, lambda: self._gl.http_get(path.removesuffix("/diff"), **NO_RETRY)
+            )
+            parents = commit.get("parent_ids") if isinstance(commit, dict) else None
+            base = parents[0] if isinstance(parents, list) and parents else None
+            blobs = await self._blob_names(repo, binary, base, sha)
+        return read(self._forge, doing, lambda i: parse.unified_diff(i, blobs=blobs), items)
 
     async def _blob(self, files: ProjectFileManager, path: str, ref: str) -> str:
         doing = f"read the blob name of {path} at {ref}"

@@ -166,6 +166,12 @@ class PagureForge:
             lambda: read_log(self.name, doing, fetch, revisions=["{0}"], path=path, limit=limit),
         )
 
+    async def commit_diff(self, repo: RepoRef, sha: str) -> bytes:
+        """From the web route `/<repo>/c/<sha>.diff`. Pagure renders it with libgit2, whose
+        short `index` lines change the patch id of a binary file from git's."""
+        doing = f"read the diff of commit {sha} in {repo.path}"
+        return await self._http.send(build.commit_diff(repo, sha), doing)
+
     async def compare(self, repo: RepoRef, base: str, head: str) -> list[Commit]:
         doing = f"compare {base}...{head} in {repo.path}"
         fetch = Fetch(self._clone_url(repo), (base, head))

@@ -95,6 +95,11 @@ def pull_request_diff(repo: RepoRef, number: int) -> Request:
     return Request("GET", f"/{_repo(repo)}/pull-request/{number}.diff")
 
 
+def commit_diff(repo: RepoRef, sha: str) -> Request:
+    """The web route for a commit's diff against its first parent: the API has none."""
+    return Request("GET", f"/{_repo(repo)}/c/{quote(sha, safe='')}.diff")
+
+
 def new_pull_request(
     target: RepoRef,
     *,

@@ -33,6 +33,7 @@ ROUTES: tuple[tuple[str, str, Handler, bool], ...] = (
     ("GET", _REPO + "/contents/{path:.+}", repos.contents, False),
     ("GET", _REPO + "/commits", repos.commits, False),
     ("GET", _REPO + "/compare/{basehead:.+}", repos.compare, False),
+    ("GET", _REPO + "/git/commits/{sha}.diff", repos.commit_diff, False),
     ("POST", _REPO + "/forks", repos.fork, True),
     ("GET", _REPO + "/collaborators/{collaborator}/permission", repos.permission, True),
     ("GET", _REPO + "/pulls", issues.list_pulls, False),

@@ -175,6 +175,15 @@ def compare(call: Call) -> Reply:
     )
 
 
+def commit_diff(call: Call) -> Reply:
+    """`git/commits/{sha}.diff`: the commit's diff against its first parent, as git prints it."""
+    sha = call.params["sha"]
+    diff = gitstore.commit_diff(call.world.git_dir(FORGE, call.path), sha)
+    if diff is None:
+        raise not_found(f"object does not exist [id: {sha}, rel_path: ]")
+    return Reply(200, diff, "text/plain; charset=utf-8")
+
+
 def fork(call: Call) -> Reply:
     doer = call.signed_in()
     source = call.world.repo(FORGE, call.path)

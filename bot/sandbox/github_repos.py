@@ -44,6 +44,7 @@ _SORT_KEYS = {
     "pushed": lambda r: (r.updated_at, r.id),
     "full_name": lambda r: r.path.lower(),
 }
+_DIFF_TYPES = ("application/vnd.github.diff", "application/vnd.github.v3.diff")
 #: GitHub answers at most this many commits from compare when the client does not paginate
 _COMPARE_CAP = 250
 
@@ -202,6 +203,22 @@ async def list_commits(request: web.Request) -> web.Response:
     return json_answer([commit_json(site, repo, c) for c in chunk], headers=headers)
 
 
+async def get_commit(request: web.Request) -> web.Response:
+    """One commit; with a diff `Accept`, its diff against its first parent as git prints it.
+    Like GitHub, a ref that names no commit is a 422."""
+    repo = await existing_repo(request)
+    git_dir = world_of(request).git_dir(FORGE, repo.path)
+    ref = request.match_info["ref"]
+    sha = await run(_commit_of, git_dir, ref)
+    if sha is None:
+        raise ApiError(422, f"No commit found for SHA: {ref}")
+    if any(kind in request.headers.get("Accept", "") for kind in _DIFF_TYPES):
+        diff = await run(gitstore.commit_diff, git_dir, sha)
+        return web.Response(body=diff, content_type="application/vnd.github.diff", charset="utf-8")
+    found = await run(gitstore.log, git_dir, [sha], limit=1)
+    return json_answer(commit_json(site_of(request), repo, found[0]))
+
+
 @dataclass(frozen=True, slots=True)
 class _Comparison:
     base: gitstore.GitCommit
@@ -300,6 +317,7 @@ def routes(prefix: str) -> list[web.RouteDef]:
         web.get(f"{repo}/contents/{{path:.*}}", get_contents),
         web.get(f"{repo}/git/blobs/{{sha}}", get_blob),
         web.get(f"{repo}/commits", list_commits),
+        web.get(f"{repo}/commits/{{ref}}", get_commit),
         web.get(f"{repo}/compare/{{basehead:.+}}", compare),
         web.post(f"{repo}/forks", create_fork),
         web.get(f"{repo}/collaborators/{{user}}/permission", collaborator_permission),

@@ -1,5 +1,5 @@
 """The GitLab sandbox's repository endpoints: projects and group listings, branches, raw files,
-trees, commits, compare, forks, users and project membership."""
+trees, commits and their diffs, compare, forks, users and project membership."""
 
 from __future__ import annotations
 
@@ -53,6 +53,8 @@ def routes() -> list[web.RouteDef]:
         web.head(f"{project}/repository/files/{{file_path}}", file_head),
         web.get(f"{project}/repository/tree", tree),
         web.get(f"{project}/repository/commits", commits),
+        web.get(f"{project}/repository/commits/{{sha}}", get_commit),
+        web.get(f"{project}/repository/commits/{{sha}}/diff", commit_diff),
         web.get(f"{project}/repository/compare", compare),
         web.get(f"{project}/members/all/{{user_id}}", member),
     ]
@@ -210,6 +212,28 @@ async def commits(request: web.Request) -> web.Response:
     )
     here = origin(request)
     return web.json_response([shape.commit(e, repo, here) for e in entries], headers=headers)
+
+
+async def get_commit(request: web.Request) -> web.Response:
+    world = request.app[WORLD]
+    repo = project_of(request)
+    git_dir = world.git_dir(FORGE, repo.path)
+    sha = request.match_info["sha"]
+    if not await asyncio.to_thread(git.resolves, git_dir, sha):
+        raise not_found("Commit")
+    entries = await asyncio.to_thread(git.log, git_dir, [sha], limit=1)
+    return web.json_response(shape.commit(entries[0], repo, origin(request)))
+
+
+async def commit_diff(request: web.Request) -> web.Response:
+    """A commit's per-file diffs against its first parent, paged like GitLab's."""
+    world = request.app[WORLD]
+    repo = project_of(request)
+    sha = request.match_info["sha"]
+    diff = await asyncio.to_thread(gitstore.commit_diff, world.git_dir(FORGE, repo.path), sha)
+    if diff is None:
+        raise not_found("Commit")
+    return paginate(request, git.file_diffs(diff.decode("utf-8", "replace")), lambda d: d)
 
 
 async def compare(request: web.Request) -> web.Response:

@@ -192,6 +192,26 @@ def diff(git_dir: Path, base: str, head: str) -> bytes:
     return run_git(git_dir, "diff", "--no-color", "--full-index", f"{base}...{head}")
 
 
+def commit_diff(git_dir: Path, sha: str) -> bytes | None:
+    """A commit's diff against its first parent (a root commit's against nothing), as
+    `git show` prints it; None when `sha` names no commit of the repository."""
+    if not sha or sha.startswith("-"):
+        return None
+    try:
+        commit = run_git(git_dir, "rev-parse", "--verify", "--quiet", f"{sha}^{{commit}}")
+    except GitError:
+        return None
+    return run_git(
+        git_dir,
+        "show",
+        "--format=",
+        "--no-color",
+        "--full-index",
+        "--diff-merges=first-parent",
+        commit.decode().strip(),
+    )
+
+
 def fetch_ref(git_dir: Path, source_dir: Path, source_ref: str, target_ref: str) -> None:
     run_git(
         git_dir, "fetch", "--quiet", "--no-tags", str(source_dir), f"+{source_ref}:{target_ref}"

@@ -1,6 +1,7 @@
 """The sandbox Pagure's web routes the adapter reads because the API lacks them: a file's
 raw bytes (`/<repo>/raw/<ref>/f/<path>`) and a pull request's diff or patch
-(`/<repo>/pull-request/<n>.diff`, `.patch`). Like Pagure, they answer HTML errors."""
+(`/<repo>/pull-request/<n>.diff`, `.patch`) and a commit's diff against its first parent
+(`/<repo>/c/<sha>.diff`). Like Pagure, they answer HTML errors."""
 
 from __future__ import annotations
 
@@ -31,7 +32,17 @@ async def serve(request: web.Request) -> web.StreamResponse:
         number, _, kind = rest[1].partition(".")
         if number.isdigit() and kind in ("diff", "patch"):
             return await in_thread(world, lambda: _diff(world, path, int(number), kind))
+    if len(rest) == 2 and rest[0] == "c" and rest[1].endswith(".diff"):
+        sha = rest[1].removesuffix(".diff")
+        return await in_thread(world, lambda: _commit_diff(world, path, sha))
     return _not_found("Not found")
+
+
+def _commit_diff(world: World, path: str, sha: str) -> web.Response:
+    diff = gitstore.commit_diff(world.git_dir(FORGE, path), sha)
+    if diff is None:
+        return _not_found("Commit not found")
+    return web.Response(body=diff, content_type="text/plain", charset="utf-8")
 
 
 def _raw(world: World, path: str, identifier: str, filename: str) -> web.Response:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.domain.patch_id import patch_id
 from bot.forges.base import (
     Capability,
     ChangeState,
@@ -148,6 +149,33 @@ async def test_commits_newest_first_and_compare(started: Started, harness: Harne
     )
     ahead = await started.forge.compare(_ref(harness), "main", "feature")
     assert [c.title for c in ahead] == ["Add second fix", "Add fix"], "newest first"
+
+
+def _git_patch_id(git_dir: Path, sha: str) -> str:
+    """What git itself says: `git show --format= --full-index <sha> | git patch-id --stable`
+    (full blob names, as `git cherry` hashes a binary file)."""
+    shown = gitstore.run_git(git_dir, "show", "--format=", "--full-index", sha)
+    return gitstore.run_git(None, "patch-id", "--stable", stdin=shown).decode().split()[0]
+
+
+async def test_commit_diff_matches_git(started: Started, harness: Harness, world: World):
+    path = _ref(harness).path
+    edited = world.commit(
+        harness.name,
+        path,
+        "main",
+        {"logo.bin": b"\x00\xff\x01", "README": b"hello once more\n", "SOURCES/a.patch": None},
+        message="Edit, drop and add binary",
+        author=AUTHOR,
+    )
+    git_dir = world.git_dir(harness.name, path)
+    root = gitstore.log(git_dir, ["main"])[-1].sha
+    for sha in (edited, root):
+        diff = await started.forge.commit_diff(_ref(harness), sha)
+        assert patch_id(diff) == _git_patch_id(git_dir, sha), sha
+    assert b"hello once more" in await started.forge.commit_diff(_ref(harness), edited)
+    with pytest.raises(NotFound):
+        await started.forge.commit_diff(_ref(harness), "0123456789abcdef" * 2 + "01234567")
 
 
 async def test_fork_then_open_change_then_find_it(started: Started, harness: Harness, world: World):
