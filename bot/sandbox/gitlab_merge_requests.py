@@ -8,6 +8,7 @@ import asyncio
 
 from aiohttp import web
 
+from bot.sandbox import gitlab_events as events
 from bot.sandbox import gitlab_git as git
 from bot.sandbox import gitlab_json_threads as shape
 from bot.sandbox.gitlab_http import (
@@ -154,4 +155,8 @@ async def create_merge_request(request: web.Request) -> web.Response:
         )
     except WorldError:
         raise ApiError(422, [f'Source branch "{branch}" does not exist']) from None
+    events.notify(
+        request,
+        events.merge_request_event(world, change, sender=user.name, origin=origin(request)),
+    )
     return web.json_response(shape.merge_request(world, change, origin(request)), status=201)

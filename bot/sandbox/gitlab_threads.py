@@ -7,6 +7,7 @@ import asyncio
 
 from aiohttp import web
 
+from bot.sandbox import gitlab_events as events
 from bot.sandbox import gitlab_json_threads as shape
 from bot.sandbox.gitlab_http import (
     FORGE,
@@ -97,6 +98,9 @@ async def create_issue(request: web.Request) -> web.Response:
         author=user.name,
         shared_numbers=False,
     )
+    events.notify(
+        request, events.issue_event(world, created, sender=user.name, origin=origin(request))
+    )
     return web.json_response(shape.issue(world, created, origin(request)), status=201)
 
 
@@ -165,6 +169,9 @@ async def create_note(request: web.Request) -> web.Response:
     created = await asyncio.to_thread(
         world.add_comment, FORGE, repo.path, kind, number, author=user.name, body=values["body"]
     )
+    events.notify(
+        request, events.note_event(world, created, sender=user.name, origin=origin(request))
+    )
     return web.json_response(shape.note(world, created, origin(request)), status=201)
 
 
@@ -177,6 +184,10 @@ async def update_note(request: web.Request) -> web.Response:
     values = await params(request)
     required(values, "body")
     edited = await asyncio.to_thread(world.edit_comment, FORGE, found.id, values["body"])
+    here = origin(request)
+    events.notify(
+        request, events.note_event(world, edited, sender=user.name, origin=here, action="update")
+    )
     return web.json_response(shape.note(world, edited, origin(request)))
 
 
