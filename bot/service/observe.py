@@ -2,9 +2,10 @@
 branch's files, its change requests and their files, the project's commits, and what the
 URLs a patch header declares point at. A missing repository or branch observes nothing.
 
-The Protocol has no per-commit diff (`list_commits` gives sha and message only), so project
-commits carry no patch id or hunks here: only a declared backport (`cherry picked from`,
-a commit URL) can find a change in the project's history.
+Project commits of the default branch and of stable branches (`stable*`, where fixes are
+backported) carry the patch id and hunks of their diff (`Forge.commit_diff`), so a change
+the project holds under another sha is found without a declared backport; commits of
+other branches carry their sha only (a declared `cherry picked from` or commit URL).
 """
 
 from __future__ import annotations
@@ -37,6 +38,13 @@ _DIFF_FILE = re.compile(rb"^diff --git a/(.+?) b/(.+)$", re.MULTILINE)
 #: How many commits of each project branch are read: recent history is where backports
 #: come from, and the Protocol pages through all of them otherwise.
 COMMITS_PER_BRANCH = 100
+#: How many of the newest commits of the default and stable branches get their diff read:
+#: one forge call each, so the bound keeps a scan of a busy project affordable.
+DIFFED_PER_BRANCH = 200
+#: Branch names whose commits are diffed besides the default branch's.
+_DIFFED_BRANCH = re.compile(r"^stable")
+#: How many commit diffs are read at once (the adapters' budgets queue the rest anyway).
+_DIFF_CONCURRENCY = 8
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,7 +90,7 @@ async def observe_target(
     tree, requests, commits = await asyncio.gather(
         read_remote_tree(forge, repo, ref=branch),
         _requests(forge, repo, branch, whole_diff=project),
-        _commits(forge, repo, sorted(heads)) if project else _none(),
+        _commits(forge, repo, sorted(heads), default=branch) if project else _none(),
     )
     files = tuple(observed_file(p.rpartition("/")[2], data) for p, data in sorted(tree.items()))
     spec = tree.get(f"{package}.spec", tree.get(f"SPECS/{package}.spec"))
@@ -122,15 +130,49 @@ async def _none() -> tuple[UpstreamCommit, ...]:
     return ()
 
 
-async def _commits(forge: Forge, repo: RepoRef, branches: list[str]) -> tuple[UpstreamCommit, ...]:
+async def _commits(
+    forge: Forge, repo: RepoRef, branches: list[str], *, default: str
+) -> tuple[UpstreamCommit, ...]:
+    diffed = {b for b in branches if b == default or _DIFFED_BRANCH.match(b)}
     per_branch = await asyncio.gather(
-        *(forge.list_commits(repo, ref=b, limit=COMMITS_PER_BRANCH) for b in branches)
+        *(
+            forge.list_commits(
+                repo, ref=b, limit=DIFFED_PER_BRANCH if b in diffed else COMMITS_PER_BRANCH
+            )
+            for b in branches
+        )
     )
-    seen: dict[str, UpstreamCommit] = {}
-    for name, commits in zip(branches, per_branch, strict=True):
+    # the default branch first, so a commit on several branches is reported as on it
+    order = sorted(zip(branches, per_branch, strict=True), key=lambda bc: bc[0] != default)
+    seen: dict[str, str] = {}
+    to_diff: set[str] = set()
+    for name, commits in order:
         for commit in commits:
-            seen.setdefault(commit.sha, UpstreamCommit(commit.sha, None, name))
-    return tuple(seen.values())
+            seen.setdefault(commit.sha, name)
+            if name in diffed:
+                to_diff.add(commit.sha)
+    gate = asyncio.Semaphore(_DIFF_CONCURRENCY)
+    shas = sorted(to_diff)
+    identities = await asyncio.gather(*(_commit_identity(forge, repo, s, gate) for s in shas))
+    found = dict(zip(shas, identities, strict=True))
+    commits = []
+    for sha, name in seen.items():
+        diff_id, hunks = found.get(sha, (None, ()))
+        commits.append(UpstreamCommit(sha, diff_id, name, hunks))
+    return tuple(commits)
+
+
+async def _commit_identity(
+    forge: Forge, repo: RepoRef, sha: str, gate: asyncio.Semaphore
+) -> tuple[str | None, tuple[str, ...]]:
+    """A commit's patch id and hunk ids; none for a commit the forge cannot diff (gone
+    since it was listed, or a merge whose diff the forge refuses)."""
+    async with gate:
+        try:
+            diff = await forge.commit_diff(repo, sha)
+        except (NotFound, Invalid):
+            return None, ()
+    return patch_id(diff), tuple(h.id for h in hunk_ids(diff))
 
 
 async def _requests(
