@@ -13,7 +13,7 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.sandbox import gitstore, pagure_json
+from bot.sandbox import gitstore, pagure_events, pagure_json
 from bot.sandbox.pagure_common import (
     ApiError,
     base_of,
@@ -127,7 +127,7 @@ async def _new_pull_request(request: web.Request, path: str, _rest: list[str]) -
     required(fields, "title", "branch_to", "branch_from")
     base = base_of(request)
 
-    def make() -> dict[str, Any]:
+    def make() -> tuple[dict[str, Any], list[pagure_events.PagureEvent]]:
         source = _source(world, path, fields)
         if not can_commit(world, source, me.name):
             raise ApiError(401, "ENOTHIGHENOUGH")
@@ -147,9 +147,12 @@ async def _new_pull_request(request: web.Request, path: str, _rest: list[str]) -
             source_branch=fields["branch_from"],
             target_branch=fields["branch_to"],
         )
-        return pagure_json.pull_request(world, change, base)
+        event = pagure_events.pull_request_new_event(world, change, agent=me.name, base=base)
+        return pagure_json.pull_request(world, change, base), [event]
 
-    return web.json_response(await in_thread(world, make))
+    body, events = await in_thread(world, make)
+    pagure_events.post(request, events)
+    return web.json_response(body)
 
 
 async def _comment(
@@ -159,15 +162,19 @@ async def _comment(
     me = logged_in(request)
     fields = await form(request)
     required(fields, "comment")
+    base = base_of(request)
 
-    def make() -> None:
+    def make() -> pagure_events.PagureEvent:
         if kind == "issue":
             _issue(world, path, rest[1])
         else:
             _change(world, path, rest[1])
-        world.add_comment(FORGE, path, kind, int(rest[1]), author=me.name, body=fields["comment"])
+        added = world.add_comment(
+            FORGE, path, kind, int(rest[1]), author=me.name, body=fields["comment"]
+        )
+        return pagure_events.comment_event(world, added, agent=me.name, base=base)
 
-    await in_thread(world, make)
+    pagure_events.post(request, [await in_thread(world, make)])
     return {"message": "Comment added"}
 
 
