@@ -33,9 +33,14 @@ def test_demo_once_seeds_serves_and_finds_the_seeded_changes(tmp_path: Path) -> 
     found = next(line for line in first.stdout.splitlines() if "the seeded truth has" in line)
     total = int(found.split("has ")[1].split()[0])
     assert f"this cycle found {total} of them, and 0 it does not list" in found
+    agreeing = next(line for line in first.stdout.splitlines() if "status agrees" in line)
+    rows = agreeing.split(" of ")[1].split()[0]
+    assert f"agrees with the stored one on {rows} of {rows}" in agreeing
+    assert "scan run 1:" in first.stdout
     assert (tmp_path / "sandbox" / "state.json").is_file()
     again = subprocess.run(
         command, cwd=tmp_path, capture_output=True, text=True, timeout=300, check=False
     )
     assert again.returncode == 0, again.stderr
     assert "(existing)" in again.stdout and found in again.stdout
+    assert "scan run 2:" in again.stdout and "0 status transitions" in again.stdout

@@ -15,17 +15,22 @@ from pathlib import Path
 
 from bot.app import build_forge
 from bot.commands import sandbox_seed
-from bot.commands.rules import rules_from_settings
+from bot.commands.scan import print_summary
+from bot.domain.change import scoped_id
 from bot.sandbox import gitea_api, github_api, gitlab_api, pagure_api
 from bot.sandbox.faults import Faults
 from bot.sandbox.seed import seed_world
 from bot.sandbox.server import RunningSandbox, SandboxError, start_sandbox
 from bot.sandbox.truth import Truth
 from bot.sandbox.world import World
-from bot.service.inventory import BranchPair, Inventory, take_inventory
-from bot.settings import ForgeRole, Settings, SettingsError, load_settings, resolve_config_path
+from bot.service.inventory import Inventory
+from bot.service.scan import scan_once
+from bot.settings import Settings, SettingsError, load_settings, resolve_config_path
+from bot.store import Store, migrate, open_engine, session_factory
 
 _PROG = "upstream-bot demo"
+#: the demo keeps its own database beside the sandbox world it scans
+_DATABASE = "upstream-bot.sqlite3"
 _BOT = "upstream-bot"
 _APPS = {
     "gitea": gitea_api.build_app,
@@ -117,24 +122,58 @@ def _configured_ports(settings: Settings) -> dict[str, int]:
 async def _cycle(
     settings: Settings, world: World, running: RunningSandbox, truth: Truth | None
 ) -> None:
-    downstream = next(f for f in settings.forges if f.role is ForgeRole.DOWNSTREAM)
-    token = world.users("gitea")[_BOT].token
-    forge = build_forge(downstream, url=running.urls[str(downstream.type)], token=token)
-    pairs = [BranchPair(b.downstream, b.base) for b in settings.branches]
+    """One scan pass over the sandbox forges, stored in the sandbox's own database."""
+    forges = {
+        forge.name: build_forge(
+            forge,
+            url=running.urls[str(forge.type)],
+            token=world.users(str(forge.type))[_BOT].token,
+        )
+        for forge in settings.forges
+    }
+    store = await asyncio.to_thread(_demo_store, world.root)
     started = asyncio.get_running_loop().time()
     try:
-        inventory = await take_inventory(
-            forge,
-            downstream.namespace or "rpms",
-            pairs,
-            rules=rules_from_settings(settings),
-            suppressions=settings.health.suppressions,
+        summary = await scan_once(
+            settings=settings, forges=forges, store=store, now=datetime.now(UTC)
         )
     finally:
-        await forge.close()
+        for adapter in forges.values():
+            await adapter.close()
     seconds = asyncio.get_running_loop().time() - started
-    _report(inventory, truth, seconds=seconds)
-    _where_to_look(running, downstream.namespace or "rpms", inventory)
+    if summary.inventory is not None:
+        _report(summary.inventory, truth, seconds=seconds)
+    print()
+    print_summary(summary)
+    if truth is not None:
+        agree, total = await asyncio.to_thread(_statuses_agreeing, store, truth)
+        print(
+            f"the seeded truth's status agrees with the stored one on {agree} of {total} "
+            "(change, target) rows"
+        )
+    namespace = settings.downstream_forge.namespace or "rpms"
+    _where_to_look(running, namespace, summary.inventory or Inventory())
+    print(
+        f"  UPSTREAM_BOT_DATABASE_URL=sqlite:///{world.root.resolve() / _DATABASE} "
+        "upstream-bot status <package>"
+    )
+
+
+def _statuses_agreeing(store: Store, truth: Truth) -> tuple[int, int]:
+    agree = total = 0
+    for package, branch, change, target in truth.rows():
+        total += 1
+        state = store.get_target_status(
+            scoped_id(package.name, branch.branch, change.id), target.target
+        )
+        agree += state is not None and state.status == target.status
+    return agree, total
+
+
+def _demo_store(root: Path) -> Store:
+    engine = open_engine(f"sqlite:///{root / _DATABASE}")
+    migrate(engine)
+    return Store(session_factory(engine))
 
 
 def _report(inventory: Inventory, truth: Truth | None, *, seconds: float) -> None:

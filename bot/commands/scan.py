@@ -45,7 +45,7 @@ def add_status_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     if not args.once:
-        print("upstream-bot scan: only --once is available yet (use `serve` to schedule scans)",
+        print("upstream-bot scan: scheduled scanning is not built yet; run `scan --once`",
               file=sys.stderr)
         return 2
     try:
@@ -54,7 +54,7 @@ def run(args: argparse.Namespace) -> int:
     except (SettingsError, StoreError, SandboxError) as error:
         print(f"upstream-bot scan: {error}", file=sys.stderr)
         return 2
-    _print_summary(summary)
+    print_summary(summary)
     return 0
 
 
@@ -117,7 +117,7 @@ async def _scan(args: argparse.Namespace, settings: Settings, store: Store) -> S
             await running.close()
 
 
-def _print_summary(summary: ScanSummary) -> None:
+def print_summary(summary: ScanSummary) -> None:
     print(f"scan run {summary.run_id}: {summary.packages} packages, {summary.changes} changes, "
           f"{summary.transitions} status transitions, {summary.gone} changes gone")
     targets = sorted({target for target, _ in summary.rows})

@@ -18,7 +18,7 @@ from bot.domain.upstream_status import StatusDecision, StatusRules, decide_statu
 from bot.forges.base import Forge, RepoRef
 from bot.forges.errors import ForgeError
 from bot.service.forge_urls import UrlMap, url_map_from_settings
-from bot.service.inventory import BranchPair, PackageBranch, take_inventory
+from bot.service.inventory import BranchPair, Inventory, PackageBranch, take_inventory
 from bot.service.observe import Observed, observe_target, resolve_links
 from bot.settings import Settings
 from bot.store import Store
@@ -57,6 +57,8 @@ class ScanSummary:
     rows: Counter[tuple[str, str]] = field(default_factory=Counter)
     #: pending rows by age bucket
     ages: Counter[str] = field(default_factory=Counter)
+    #: what the pass read and analyzed, for reports
+    inventory: Inventory | None = None
 
 
 async def scan_once(
@@ -84,6 +86,7 @@ async def scan_once(
         suppressions=settings.health.suppressions,
         packages=packages or settings.scan.include or None,
     )
+    summary.inventory = inventory
     by_package: dict[str, list[PackageBranch]] = defaultdict(list)
     for result in inventory.results:
         if result.package not in settings.scan.exclude:
