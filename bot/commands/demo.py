@@ -15,6 +15,7 @@ from pathlib import Path
 
 from bot.app import build_forge
 from bot.commands import sandbox_seed
+from bot.commands.sandbox import ServeError, forge_ports
 from bot.commands.scan import print_summary
 from bot.domain.change import scoped_id
 from bot.sandbox import gitea_api, github_api, gitlab_api, pagure_api
@@ -76,7 +77,11 @@ def run(args: argparse.Namespace) -> int:
 
 async def _demo(args: argparse.Namespace, settings: Settings) -> int:
     world, truth = await asyncio.to_thread(_world, args)
-    ports = {} if args.free_ports else _configured_ports(settings)
+    try:
+        ports = {} if args.free_ports else forge_ports(settings)[1]
+    except ServeError as error:
+        print(f"{_PROG}: {error}", file=sys.stderr)
+        return 2
     try:
         running = await start_sandbox(world, apps=_APPS, ports=ports, faults=Faults())
     except SandboxError as error:
@@ -111,12 +116,6 @@ def _world(args: argparse.Namespace) -> tuple[World, Truth | None]:
     (args.dir / sandbox_seed.TRUTH_FILE).write_text(json.dumps(truth.to_json()) + "\n")
     print(f"sandbox world: {args.dir} (new: {args.packages} packages, seed {args.seed})")
     return world, truth
-
-
-def _configured_ports(settings: Settings) -> dict[str, int]:
-    from urllib.parse import urlsplit
-
-    return {str(f.type): urlsplit(f.url).port or 80 for f in settings.forges}
 
 
 async def _cycle(
