@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import Counter, defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 
@@ -45,8 +45,30 @@ class Decided:
     decision: StatusDecision
 
 
+@dataclass(frozen=True, slots=True)
+class ScanProgress:
+    """Where a scan pass stands, reported after each package."""
+
+    done: int
+    total: int
+    package: str
+    stale: int
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedTransition:
+    """A status change a dry run would have written."""
+
+    change_id: str
+    target: Target
+    from_status: Status | None
+    to_status: Status
+    reason: str | None
+
+
 @dataclass(slots=True)
 class ScanSummary:
+    #: 0 for a dry run, which opens no scan run
     run_id: int
     packages: int = 0
     stale: dict[str, str] = field(default_factory=dict)
@@ -59,6 +81,9 @@ class ScanSummary:
     ages: Counter[str] = field(default_factory=Counter)
     #: what the pass read and analyzed, for reports
     inventory: Inventory | None = None
+    dry_run: bool = False
+    #: in a dry run, the transitions a real pass would write
+    planned: list[PlannedTransition] = field(default_factory=list)
 
 
 async def scan_once(
@@ -70,14 +95,18 @@ async def scan_once(
     packages: Sequence[str] | None = None,
     rules: AnalysisRules | None = None,
     status_rules: StatusRules = _STATUS_RULES,
+    progress: Callable[[ScanProgress], None] | None = None,
+    dry_run: bool = False,
 ) -> ScanSummary:
     """Scan the downstream forge's packages (or the named ones) and store what was found.
 
     `forges` maps each configured forge's name to its adapter; `now` dates everything.
+    `progress` hears about each package once it is done. A `dry_run` reads the forges
+    and the store, writes nothing, and lists the transitions it would have written.
     """
     downstream = settings.downstream_forge
     namespace = downstream.namespace or "rpms"
-    summary = ScanSummary(run_id=store.start_scan_run(now=now))
+    summary = ScanSummary(run_id=0 if dry_run else store.start_scan_run(now=now), dry_run=dry_run)
     inventory = await take_inventory(
         forges[downstream.name],
         namespace,
@@ -103,18 +132,30 @@ async def scan_once(
     for name, results, decided, error in outcomes:
         summary.packages += 1
         error = error or next((r.error for r in results if r.error), None)
-        store.upsert_package(
-            PackageRecord(name, f"{namespace}/{name}", stale=error is not None, last_error=error),
-            now=now,
-        )
         if error is not None:
             summary.stale[name] = error
+        if dry_run:
+            if error is None:
+                _plan_package(store, name, decided, summary)
+        else:
+            store.upsert_package(
+                PackageRecord(
+                    name, f"{namespace}/{name}", stale=error is not None, last_error=error
+                ),
+                now=now,
+            )
+            if error is None:
+                _store_package(store, name, results, decided, now, summary)
+        if progress is not None:
+            progress(ScanProgress(summary.packages, len(outcomes), name, len(summary.stale)))
+        if error is not None:
             continue
-        _store_package(store, name, results, decided, now, summary)
         for row in decided:
             summary.rows[(str(row.target), str(row.decision.status))] += 1
             kinds[str(row.change.kind)] += 1
             branches[row.branch] += 1
+    if dry_run:
+        return summary
     by_target: Counter[str] = Counter()
     by_status: Counter[str] = Counter()
     for (target, status), n in summary.rows.items():
@@ -258,6 +299,18 @@ def _store_package(
             url=decision.evidence.url if decision.evidence else None,
         )
         summary.transitions += changed
+
+
+def _plan_package(store: Store, package: str, decided: list[Decided], summary: ScanSummary) -> None:
+    for row in decided:
+        change_id = scoped_id(package, row.branch, row.change.id)
+        current = store.get_target_status(change_id, row.target)
+        status, reason = row.decision.status, row.decision.reason
+        if current is None or (current.status, current.reason) != (status, reason):
+            summary.planned.append(PlannedTransition(
+                change_id, row.target, current.status if current else None, status, reason
+            ))
+            summary.transitions += 1
 
 
 def _record(package: str, branch: str, change: Change) -> ChangeRecord:
