@@ -51,6 +51,8 @@ class MatchKind(StrEnum):
     DECLARED_BACKPORT = "declared-backport"
     DECLARED_URL = "declared-url"
     CLASSIFIED = "classified"
+    #: a person's word through a chat-ops command (bot/domain/overrides.py)
+    OVERRIDE = "override"
 
 
 @dataclass(frozen=True, slots=True)

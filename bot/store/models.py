@@ -25,6 +25,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from bot.domain.model import ChangeType, DeclaredStatus, Kind, Operation, Severity, Status, Target
+from bot.domain.overrides import OverrideKind
 from bot.store.records import ActionState, DigestState, InboxState, ScanStatus
 from bot.store.types import EnumString, UtcDateTime
 
@@ -253,3 +254,24 @@ class AuditEntry(Base):
     command: Mapped[str] = mapped_column(Text)
     outcome: Mapped[str] = mapped_column(Text)
     at: Mapped[datetime] = mapped_column(index=True)
+
+
+class OverrideRow(Base):
+    """A person's decision about a change (bot/domain/overrides.py); cleared, never deleted."""
+
+    __tablename__ = "overrides"
+    __table_args__ = (Index("ix_overrides_change_id", "change_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    change_id: Mapped[str] = mapped_column(
+        String(128), ForeignKey("changes.id", ondelete="CASCADE")
+    )
+    target: Mapped[Target | None] = mapped_column(EnumString(Target))
+    kind: Mapped[OverrideKind] = mapped_column(EnumString(OverrideKind))
+    value: Mapped[str] = mapped_column(Text)
+    until: Mapped[datetime | None]
+    actor: Mapped[str] = mapped_column(NAME)
+    at: Mapped[datetime]
+    cleared_at: Mapped[datetime | None]
+    cleared_by: Mapped[str | None] = mapped_column(NAME)
+

@@ -16,7 +16,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.domain.model import Status, Target
-from bot.store import inventory, operations, reporting, targets
+from bot.domain.overrides import Override, OverrideKind
+from bot.store import inventory, operations, overrides, reporting, targets
 from bot.store.errors import StoreError, database_error
 from bot.store.records import (
     ActionRecord,
@@ -115,6 +116,30 @@ class Store:
     def status_history(self, change_id: str, target: Target) -> list[Transition]:
         with self._transaction(f"reading history of {change_id}/{target} from") as session:
             return targets.status_history(session, change_id, target)
+
+    # Overrides (what people decided through chat-ops commands)
+
+    def add_override(self, override: Override) -> int:
+        with self._transaction(f"storing {override.kind} of {override.change_id} in") as session:
+            return overrides.add_override(session, override)
+
+    def clear_overrides(
+        self,
+        change_id: str,
+        kind: OverrideKind,
+        *,
+        target: Target | None = None,
+        actor: str,
+        now: datetime,
+    ) -> int:
+        with self._transaction(f"clearing {kind} of {change_id} in") as session:
+            return overrides.clear_overrides(
+                session, change_id, kind, target=target, actor=actor, now=now
+            )
+
+    def overrides_of(self, change_ids: Iterable[str] | None = None) -> dict[str, list[Override]]:
+        with self._transaction("reading overrides from") as session:
+            return overrides.overrides_of(session, change_ids)
 
     # Actions, inbox, digests
 
