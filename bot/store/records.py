@@ -45,9 +45,16 @@ class InboxState(StrEnum):
 
 
 class DigestState(StrEnum):
-    """Where one weekly digest email stands."""
+    """Where one weekly digest email stands.
+
+    ``claimed``: a sender holds it until its lease expires; ``sending``: the SMTP server has
+    accepted the recipient and the message is being handed over, so whether it arrived is
+    unknown if the sender dies now: never sent again; ``sent``: the server accepted it;
+    ``failed``: the server refused it or could not be reached, so it may be claimed again.
+    """
 
     CLAIMED = "claimed"
+    SENDING = "sending"
     SENT = "sent"
     FAILED = "failed"
 
