@@ -136,6 +136,11 @@ class ScanSettings:
     interval: timedelta
     include: tuple[str, ...]
     exclude: tuple[str, ...]
+    #: each scheduled scan starts up to this much later, at random, so replicas and
+    #: neighbouring bots do not hit the forges at the same second
+    jitter: timedelta = timedelta(minutes=5)
+    #: how often the state of submitted change requests is re-read between full scans
+    sync_interval: timedelta = timedelta(hours=1)
 
     def wants(self, package: str) -> bool:
         if package in self.exclude:

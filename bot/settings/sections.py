@@ -155,16 +155,32 @@ def parse_scan(top: Table) -> ScanSettings:
     table = _section(top, "scan")
     package = text(example='"grub2"', pattern=PACKAGE, expected="an RPM package name")
     names = strings(package, example='["grub2", "shim"]')
+    interval = table.get(
+        "interval",
+        duration(minimum=timedelta(minutes=1), maximum=timedelta(weeks=1)),
+        default=timedelta(hours=6),
+    )
     settings = ScanSettings(
-        interval=table.get(
-            "interval",
-            duration(minimum=timedelta(minutes=1), maximum=timedelta(weeks=1)),
-            default=timedelta(hours=6),
-        ),
+        interval=interval,
         include=table.get("include", names, default=()),
         exclude=table.get("exclude", names, default=()),
+        jitter=table.get(
+            "jitter",
+            duration(minimum=timedelta(0), maximum=timedelta(days=1)),
+            # a mistyped interval is reported; the jitter then follows the default one
+            default=min(timedelta(minutes=5), (interval or timedelta(hours=6)) / 10),
+        ),
+        sync_interval=table.get(
+            "sync_interval",
+            duration(minimum=timedelta(minutes=1), maximum=timedelta(days=1)),
+            default=timedelta(hours=1),
+        ),
     )
     table.finish()
+    if settings.interval and settings.jitter and settings.jitter >= settings.interval:
+        table.problem(
+            "jitter", "is not shorter than the scan interval", "use a jitter below `interval`"
+        )
     for both in sorted(set(settings.include or ()) & set(settings.exclude or ())):
         table.problem(
             "exclude", f"{quote(both)} is also in include", "remove it from one of the two lists"
