@@ -52,6 +52,18 @@ def get_package(session: Session, name: str) -> PackageRecord | None:
     row = session.get(Package, name)
     if row is None:
         return None
+    return _package_record(row)
+
+
+def list_packages(session: Session, *, stale: bool | None = None) -> list[PackageRecord]:
+    """Packages by name; only the stale (or only the fresh) ones when ``stale`` says so."""
+    query = select(Package).order_by(Package.name)
+    if stale is not None:
+        query = query.where(Package.stale == stale)
+    return [_package_record(row) for row in session.scalars(query)]
+
+
+def _package_record(row: Package) -> PackageRecord:
     return PackageRecord(
         name=row.name, repo=row.repo, updated_at=row.updated_at, etag=row.etag,
         stale=row.stale, last_error=row.last_error,

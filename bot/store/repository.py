@@ -68,6 +68,10 @@ class Store:
         with self._transaction(f"reading package {name} from") as session:
             return inventory.get_package(session, name)
 
+    def list_packages(self, *, stale: bool | None = None) -> list[PackageRecord]:
+        with self._transaction("listing packages in") as session:
+            return inventory.list_packages(session, stale=stale)
+
     def upsert_branch(self, record: BranchRecord, *, now: datetime) -> bool:
         with self._transaction(f"storing branch {record.package}/{record.name} in") as session:
             return inventory.upsert_branch(session, record, now=now)
@@ -112,6 +116,12 @@ class Store:
     def get_target_status(self, change_id: str, target: Target) -> TargetState | None:
         with self._transaction(f"reading status of {change_id}/{target} from") as session:
             return targets.get_target_status(session, change_id, target)
+
+    def list_target_states(
+        self, *, status: Status, target: Target | None = None
+    ) -> list[TargetState]:
+        with self._transaction(f"listing {status} statuses in") as session:
+            return targets.list_target_states(session, status=status, target=target)
 
     def status_history(self, change_id: str, target: Target) -> list[Transition]:
         with self._transaction(f"reading history of {change_id}/{target} from") as session:

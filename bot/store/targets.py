@@ -76,10 +76,29 @@ def get_target_status(session: Session, change_id: str, target: Target) -> Targe
     row = session.get(ChangeTarget, (change_id, target))
     if row is None:
         return None
+    return _state(row)
+
+
+def _state(row: ChangeTarget) -> TargetState:
     return TargetState(
         change_id=row.change_id, target=row.target, status=row.status, reason=row.reason,
         evidence=row.evidence, url=row.url, until=row.until, updated_at=row.updated_at,
     )
+
+
+def list_target_states(
+    session: Session, *, status: Status, target: Target | None = None
+) -> list[TargetState]:
+    """Every (change, target) pair whose current status is ``status`` (in ``target`` only,
+    when given), by change id and target."""
+    query = (
+        select(ChangeTarget)
+        .where(ChangeTarget.status == status)
+        .order_by(ChangeTarget.change_id, ChangeTarget.target)
+    )
+    if target is not None:
+        query = query.where(ChangeTarget.target == target)
+    return [_state(row) for row in session.scalars(query)]
 
 
 def status_history(session: Session, change_id: str, target: Target) -> list[Transition]:

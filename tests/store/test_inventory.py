@@ -141,3 +141,15 @@ def test_branches_do_not_see_each_others_changes(store: Store) -> None:
     result = store.record_changes("bash", "a10", [change("a10-x")], now=NOW)
     assert result.gone == ()
     assert [c.record.id for c in store.list_changes("bash", "a9")] == ["a9-x"]
+
+
+def test_list_packages_by_name_all_or_only_the_stale(store: Store) -> None:
+    store.upsert_package(PackageRecord(name="zsh", repo="rpms/zsh"), now=NOW)
+    store.upsert_package(
+        PackageRecord(name="bash", repo="rpms/bash", stale=True, last_error="Unavailable: 503"),
+        now=NOW,
+    )
+    assert [p.name for p in store.list_packages()] == ["bash", "zsh"]
+    [stale] = store.list_packages(stale=True)
+    assert (stale.name, stale.last_error) == ("bash", "Unavailable: 503")
+    assert [p.name for p in store.list_packages(stale=False)] == ["zsh"]

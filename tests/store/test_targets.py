@@ -123,3 +123,24 @@ def test_history_survives_a_change_going_away(tracked: Store) -> None:
     _set(tracked, Status.PENDING, None, 0)
     tracked.record_changes("bash", "a9", [], now=NOW + timedelta(days=1))
     assert len(tracked.status_history("x", Target.CENTOS_STREAM)) == 1
+
+
+def test_list_target_states_finds_the_pairs_in_one_status(tracked: Store) -> None:
+    tracked.record_changes("bash", "a9", [change("x"), change("y")], now=NOW)
+    _set(tracked, Status.SUBMITTED, "in !7", 0, url=URL)
+    tracked.set_target_status(
+        "y", Target.FEDORA, Status.SUBMITTED, reason="in #3", evidence=None, now=NOW,
+        actor="scan",
+    )
+    tracked.set_target_status(
+        "y", Target.CENTOS_STREAM, Status.PENDING, reason=None, evidence=None, now=NOW,
+        actor="scan",
+    )
+    found = tracked.list_target_states(status=Status.SUBMITTED)
+    assert [(s.change_id, s.target, s.url) for s in found] == [
+        ("x", Target.CENTOS_STREAM, URL),
+        ("y", Target.FEDORA, None),
+    ]
+    only = tracked.list_target_states(status=Status.SUBMITTED, target=Target.FEDORA)
+    assert [s.change_id for s in only] == ["y"]
+    assert tracked.list_target_states(status=Status.MERGED) == []
