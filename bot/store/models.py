@@ -27,7 +27,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from bot.domain.model import ChangeType, DeclaredStatus, Kind, Operation, Severity, Status, Target
 from bot.domain.overrides import OverrideKind
-from bot.store.records import ActionState, DigestState, InboxState, ScanStatus
+from bot.store.records import ActionState, DigestState, InboxState, ScanStatus, WorkState
 from bot.store.types import EnumString, UtcDateTime
 
 # Named constraints let later migrations alter them, including SQLite's batch mode.
@@ -280,3 +280,49 @@ class OverrideRow(Base):
     cleared_at: Mapped[datetime | None]
     cleared_by: Mapped[str | None] = mapped_column(NAME)
 
+
+
+class WatchedRepo(Base):
+    """What a scan last saw of one repository: its last update as the newest listing showed
+    it, as it was when the repository was last read successfully, and when that was."""
+
+    __tablename__ = "watched_repos"
+    __table_args__ = (Index("ix_watched_repos_forge_namespace", "forge", "namespace"),)
+
+    forge: Mapped[str] = mapped_column(SHORT, primary_key=True)
+    path: Mapped[str] = mapped_column(NAME, primary_key=True)
+    namespace: Mapped[str] = mapped_column(NAME)
+    listed_update: Mapped[datetime | None]
+    seen_update: Mapped[datetime | None]
+    observed_at: Mapped[datetime | None]
+
+
+class PackageScan(Base):
+    """A package's scan work: the run it is queued in, its lease, retries and last error,
+    and the downstream branch heads it was last scanned at."""
+
+    __tablename__ = "package_scans"
+    __table_args__ = (Index("ix_package_scans_run_id_state", "run_id", "state"),)
+
+    package: Mapped[str] = mapped_column(NAME, primary_key=True)
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("scan_runs.id", ondelete="SET NULL"))
+    state: Mapped[WorkState] = mapped_column(EnumString(WorkState))
+    reason: Mapped[str | None] = mapped_column(Text)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime]
+    lease_owner: Mapped[str | None] = mapped_column(NAME)
+    lease_expires_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    heads: Mapped[dict[str, Any]]
+    updated_at: Mapped[datetime]
+
+
+class CommitIdentity(Base):
+    """A commit's diff identity (patch id and hunk ids): immutable, so read once per sha."""
+
+    __tablename__ = "commit_identities"
+
+    sha: Mapped[str] = mapped_column(SHORT, primary_key=True)
+    patch_id: Mapped[str | None] = mapped_column(String(128))
+    hunks: Mapped[dict[str, Any]]
+    stored_at: Mapped[datetime]

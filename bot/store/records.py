@@ -26,6 +26,15 @@ class ScanStatus(StrEnum):
     FAILED = "failed"
 
 
+class WorkState(StrEnum):
+    """Where a package's scan work stands; a failed one is retried after `next_attempt_at`."""
+
+    PENDING = "pending"
+    CLAIMED = "claimed"
+    DONE = "done"
+    FAILED = "failed"
+
+
 class ActionState(StrEnum):
     """Where a side effect stands in the action log."""
 
