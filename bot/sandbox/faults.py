@@ -36,6 +36,9 @@ class Faults:
     delay: float = 0.0
     delayed_requests: int = 0
     seed: int = 0
+    #: when set, only requests whose (decoded) path contains one of these strings misbehave,
+    #: e.g. the repositories of some packages; the others are answered as usual
+    only: tuple[str, ...] = ()
     #: requests seen, failures injected (read by tests and benchmarks)
     requests: int = 0
     injected: int = 0
@@ -50,7 +53,9 @@ def fault_middleware(faults: Faults, *, exempt: tuple[str, ...] = ()) -> Callabl
 
     @web.middleware
     async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-        if request.path.startswith(exempt):
+        if request.path.startswith(exempt) or (
+            faults.only and not any(part in request.path for part in faults.only)
+        ):
             return await handler(request)
         faults.requests += 1
         if faults.latency:
