@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 from bot.forges.errors import RETRYABLE, ForgeError, RateLimited, Unavailable
 
@@ -16,6 +17,19 @@ T = TypeVar("T")
 
 Sleep = Callable[[float], Awaitable[None]]
 Clock = Callable[[], float]
+
+
+class CallObserver(Protocol):
+    """Hears about every attempt and every pause a `Caller` makes (metrics, logs).
+
+    `outcome` is "ok" or the error's class name (`NotFound`, `RateLimited`, `Unavailable`,
+    ...; a timeout is `Unavailable`); `reason` of a pause is "budget" (the hourly budget
+    was used up) or the error that caused a retry. Observers must not raise or block.
+    """
+
+    def attempted(self, forge: str, outcome: str, seconds: float) -> None: ...
+
+    def paused(self, forge: str, reason: str, seconds: float) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,8 +59,17 @@ class RetryPolicy:
 class Budget:
     """At most `per_hour` requests in any sliding hour, and `concurrency` at once."""
 
-    def __init__(self, *, per_hour: int, concurrency: int, clock: Clock, sleep: Sleep) -> None:
+    def __init__(
+        self,
+        *,
+        per_hour: int,
+        concurrency: int,
+        clock: Clock,
+        sleep: Sleep,
+        on_wait: Callable[[float], None] | None = None,
+    ) -> None:
         self._per_hour = per_hour
+        self._on_wait = on_wait
         self._clock = clock
         self._sleep = sleep
         self._semaphore = asyncio.Semaphore(concurrency)
@@ -75,6 +98,8 @@ class Budget:
                 return
             pause = 3600.0 - (now - self._sent[0])
             self.waited += pause
+            if self._on_wait is not None:
+                self._on_wait(pause)
             log.info("request budget used up; waiting", extra={"seconds": round(pause, 1)})
             await self._sleep(pause)
 
@@ -90,23 +115,33 @@ class Caller:
     sleep: Sleep
     jitter: Callable[[], float]
     retries: int = 0
+    observer: CallObserver | None = None
+    #: times each attempt for the observer
+    clock: Clock = time.perf_counter
 
     async def call(self, doing: str, attempt: Callable[[], Awaitable[T]]) -> T:
         """Run `attempt` until it succeeds, fails for good, or the retries are spent."""
         number = 0
         while True:
+            started: float | None = None
             try:
                 async with self.budget:
-                    return await asyncio.wait_for(attempt(), self.timeout)
+                    started = self.clock()
+                    result = await asyncio.wait_for(attempt(), self.timeout)
+                    self._attempted("ok", started)
+                    return result
             except TimeoutError:
                 error: ForgeError = Unavailable(
                     self.forge, f"{doing}: no answer within {self.timeout:g}s"
                 )
             except ForgeError as failure:
                 error = failure
+            self._attempted(type(error).__name__, started)
             pause = self.policy.delay(number, error, self.jitter())
             if pause is None:
                 raise error
+            if self.observer is not None:
+                self.observer.paused(self.forge, type(error).__name__, pause)
             self.retries += 1
             log.warning(
                 "forge call failed; retrying",
@@ -120,3 +155,7 @@ class Caller:
             )
             await self.sleep(pause)
             number += 1
+
+    def _attempted(self, outcome: str, started: float | None) -> None:
+        if self.observer is not None and started is not None:
+            self.observer.attempted(self.forge, outcome, self.clock() - started)
