@@ -1,4 +1,5 @@
-"""The bot's logs that make side effects happen once: actions, the inbox, the digest ledger.
+"""The bot's logs that make side effects happen once: actions and the inbox (the digest
+ledger is in ``digest_ledger``).
 
 Each "record" or "claim" is a single insert that a unique key turns into a no-op the
 second time, so a redelivered webhook, a retried job or a second replica gets False.
@@ -6,28 +7,24 @@ second time, so a redelivered webhook, a retried job or a second replica gets Fa
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.store.errors import StoreError
-from bot.store.models import Action, DigestEntry, InboxItem
+from bot.store.models import Action, InboxItem
 from bot.store.records import (
     ActionRecord,
     ActionState,
-    DigestState,
     InboxEvent,
     InboxState,
     StoredAction,
 )
 from bot.store.sql import document, insert_ignore, required
 from bot.store.types import require_aware
-
-ISO_WEEK = re.compile(r"\d{4}-W(0[1-9]|[1-4]\d|5[0-3])")
 
 
 def record_action(session: Session, action: ActionRecord, *, now: datetime) -> bool:
@@ -97,55 +94,3 @@ def enqueue_inbox(session: Session, event: InboxEvent, *, now: datetime) -> bool
         "attempts": 0,
         "next_attempt_at": now,
     })
-
-
-def claim_digest(session: Session, week: str, recipient: str, *, now: datetime) -> bool:
-    """Take the right to send ``recipient``'s digest for ``week``; False when taken or sent.
-
-    A digest whose send failed can be claimed again; the conditional update lets only
-    one claimer win that race.
-    """
-    now = require_aware(now, field="now")
-    _check_week(week)
-    required(recipient, field="digest recipient")
-    if insert_ignore(session, DigestEntry, {
-        "week": week, "recipient": recipient, "state": DigestState.CLAIMED, "claimed_at": now,
-    }):
-        return True
-    retried = session.execute(
-        update(DigestEntry)
-        .where(
-            DigestEntry.week == week,
-            DigestEntry.recipient == recipient,
-            DigestEntry.state == DigestState.FAILED,
-        )
-        .values(state=DigestState.CLAIMED, claimed_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    return retried.rowcount == 1  # type: ignore[attr-defined]
-
-
-def finish_digest(
-    session: Session,
-    week: str,
-    recipient: str,
-    *,
-    state: DigestState,
-    now: datetime,
-    message_id: str | None = None,
-) -> None:
-    """Record that a claimed digest was sent (with its Message-ID) or failed."""
-    now = require_aware(now, field="now")
-    row = session.scalars(
-        select(DigestEntry).where(DigestEntry.week == week, DigestEntry.recipient == recipient)
-    ).one_or_none()
-    if row is None:
-        raise StoreError(f"digest {week} for {recipient}: not claimed; claim_digest first")
-    row.state = state
-    row.message_id = message_id
-    row.sent_at = now if state == DigestState.SENT else None
-
-
-def _check_week(week: str) -> None:
-    if not isinstance(week, str) or not ISO_WEEK.fullmatch(week):
-        raise StoreError(f"digest week {week!r}: expected an ISO week like 2026-W05")

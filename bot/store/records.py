@@ -221,3 +221,35 @@ class StoredSnapshot:
     taken_at: datetime
     scan_run_id: int | None
     counts: SnapshotCounts
+
+
+@dataclass(frozen=True, slots=True)
+class DigestClaim:
+    """The right to send one recipient's digest for one week, held until ``lease_expires_at``.
+
+    ``message_id`` was fixed when the digest was first claimed: every attempt, by any
+    sender, sends the same Message-ID.
+    """
+
+    week: str
+    recipient: str
+    message_id: str
+    lease_owner: str
+    lease_expires_at: datetime
+    attempts: int
+
+
+@dataclass(frozen=True, slots=True)
+class DigestEntryRecord:
+    """One row of the digest ledger."""
+
+    week: str
+    recipient: str
+    state: DigestState
+    message_id: str | None
+    claimed_at: datetime
+    sent_at: datetime | None
+    attempts: int
+    lease_owner: str | None
+    lease_expires_at: datetime | None
+    last_error: str | None

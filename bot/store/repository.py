@@ -9,21 +9,32 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.domain.digest_input import DigestInputs
 from bot.domain.model import Status, Target
 from bot.domain.overrides import Override, OverrideKind
-from bot.store import inventory, operations, overrides, reporting, targets
+from bot.store import (
+    digest_ledger,
+    digest_queries,
+    inventory,
+    operations,
+    overrides,
+    reporting,
+    targets,
+)
 from bot.store.errors import StoreError, database_error
 from bot.store.records import (
     ActionRecord,
     ActionState,
     BranchRecord,
     ChangeRecord,
+    DigestClaim,
+    DigestEntryRecord,
     DigestState,
     InboxEvent,
     PackageRecord,
@@ -182,9 +193,27 @@ class Store:
         with self._transaction(f"queueing event {event.event_key} in") as session:
             return operations.enqueue_inbox(session, event, now=now)
 
-    def claim_digest(self, week: str, recipient: str, *, now: datetime) -> bool:
+    def claim_digest(
+        self,
+        week: str,
+        recipient: str,
+        *,
+        now: datetime,
+        lease: timedelta,
+        owner: str,
+        message_id: str,
+    ) -> DigestClaim | None:
         with self._transaction(f"claiming digest {week} for {recipient} in") as session:
-            return operations.claim_digest(session, week, recipient, now=now)
+            return digest_ledger.claim_digest(
+                session, week, recipient, now=now, lease=lease, owner=owner,
+                message_id=message_id,
+            )
+
+    def mark_digest_sending(
+        self, week: str, recipient: str, *, owner: str, now: datetime
+    ) -> bool:
+        with self._transaction(f"marking digest {week} for {recipient} as sending in") as s:
+            return digest_ledger.mark_digest_sending(s, week, recipient, owner=owner, now=now)
 
     def finish_digest(
         self,
@@ -193,11 +222,34 @@ class Store:
         *,
         state: DigestState,
         now: datetime,
-        message_id: str | None = None,
-    ) -> None:
+        error: str | None = None,
+    ) -> bool:
         with self._transaction(f"finishing digest {week} for {recipient} in") as session:
-            operations.finish_digest(
-                session, week, recipient, state=state, now=now, message_id=message_id
+        owner: str,
+            return digest_ledger.finish_digest(
+                session, week, recipient, owner=owner, state=state, now=now, error=error
+            )
+
+    def digest_entries(self, week: str) -> list[DigestEntryRecord]:
+        with self._transaction(f"reading the digest ledger of {week} from") as session:
+            return digest_ledger.digest_entries(session, week)
+
+    def last_sent_digest_week(self, recipient: str) -> str | None:
+        with self._transaction(f"reading the last digest sent to {recipient} from") as session:
+            return digest_ledger.last_sent_week(session, recipient)
+
+    def digest_inputs(
+        self,
+        *,
+        since: datetime,
+        week_start: datetime,
+        week_end: datetime,
+        trend_since: datetime,
+    ) -> DigestInputs:
+        with self._transaction("reading the weekly digest's rows from") as session:
+            return digest_queries.digest_inputs(
+                session, since=since, week_start=week_start, week_end=week_end,
+                trend_since=trend_since,
             )
 
     # Trends

@@ -1,4 +1,4 @@
-"""bot/store/operations.py: each action, inbox event and digest happens once."""
+"""bot/store/operations.py: each action and inbox event happens once."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from bot.store import Store, StoreError
-from bot.store.records import ActionRecord, ActionState, DigestState, InboxEvent
+from bot.store.records import ActionRecord, ActionState, InboxEvent
 
 from .builders import NOW
 
@@ -86,40 +86,3 @@ def test_inbox_deduplicates_by_event_and_by_delivery(
 def test_bad_inbox_events_are_refused(store: Store, event: InboxEvent, message: str) -> None:
     with pytest.raises(StoreError, match=message):
         store.enqueue_inbox(event, now=NOW)
-
-
-def test_a_digest_is_claimed_once_per_week_and_recipient(store: Store) -> None:
-    claims = [
-        store.claim_digest("2026-W10", "jdoe@example.org", now=NOW),
-        store.claim_digest("2026-W10", "jdoe@example.org", now=LATER),
-        store.claim_digest("2026-W10", "asmith@example.org", now=NOW),
-        store.claim_digest("2026-W11", "jdoe@example.org", now=NOW),
-    ]
-    assert claims == [True, False, True, True]
-
-
-@pytest.mark.parametrize(
-    ("ending", "claimable_again"),
-    [(DigestState.SENT, False), (DigestState.FAILED, True)],
-    ids=["sent", "failed"],
-)
-def test_only_a_failed_digest_can_be_claimed_again(
-    store: Store, ending: DigestState, claimable_again: bool
-) -> None:
-    store.claim_digest("2026-W10", "jdoe@example.org", now=NOW)
-    store.finish_digest("2026-W10", "jdoe@example.org", state=ending, now=LATER,
-                        message_id="<digest-2026-W10@bot>")
-    assert store.claim_digest("2026-W10", "jdoe@example.org", now=LATER) is claimable_again
-    assert store.claim_digest("2026-W10", "jdoe@example.org", now=LATER) is False
-
-
-@pytest.mark.parametrize("week", ["2026-10", "2026-W00", "2026-W54", "26-W10", "2026-w10"],
-                         ids=["no-w", "week-zero", "week-54", "short-year", "lowercase"])
-def test_digest_weeks_must_be_iso_weeks(store: Store, week: str) -> None:
-    with pytest.raises(StoreError, match="expected an ISO week like 2026-W05"):
-        store.claim_digest(week, "jdoe@example.org", now=NOW)
-
-
-def test_finishing_an_unclaimed_digest_is_refused(store: Store) -> None:
-    with pytest.raises(StoreError, match="not claimed; claim_digest first"):
-        store.finish_digest("2026-W10", "jdoe@example.org", state=DigestState.SENT, now=NOW)
