@@ -1,26 +1,37 @@
-"""`upstream-bot scan --once` and `upstream-bot status`: one scan pass stored in the configured
-database (optionally over a saved sandbox world), and what the database holds."""
+"""`upstream-bot scan` and `upstream-bot status`: scheduled scanning in the foreground until
+SIGINT/SIGTERM, or one pass (`--once`, optionally a dry run), stored in the configured
+database, optionally over a saved sandbox world; and what the database holds."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import os
+import signal
 import sys
-from datetime import UTC, datetime
+import time
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bot.app import build_forge
 from bot.commands.migrate import prepare_sqlite_directory
-from bot.domain.model import Target
+from bot.commands.scan_report import ProgressLine, print_latest, print_package, print_summary
 from bot.forges.base import Forge
 from bot.sandbox import gitea_api, github_api, gitlab_api, pagure_api
 from bot.sandbox.faults import Faults
-from bot.sandbox.server import RunningSandbox, SandboxError, start_sandbox
+from bot.sandbox.server import SandboxError, start_sandbox
 from bot.sandbox.world import World
 from bot.service.scan import ScanSummary, scan_once
+from bot.service.scan_jobs import ScanJobs, full_scan_job, mr_sync_job
+from bot.service.scheduler import build_scheduler
 from bot.settings import Settings, SettingsError, load_settings, resolve_config_path
 from bot.store import Store, StoreError, migrate, open_engine, session_factory
+
+__all__ = ["add_arguments", "add_status_arguments", "print_summary", "run", "run_status"]
 
 _APPS = {
     "gitea": gitea_api.build_app,
@@ -32,8 +43,16 @@ _BOT = "upstream-bot"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--once", action="store_true", help="run one pass, then stop")
+    parser.add_argument(
+        "--once", action="store_true",
+        help="run one pass, print its summary and stop (default: scan on the schedule until "
+             "interrupted)",
+    )
     parser.add_argument("--package", action="append", help="scan only this package (repeatable)")
+    parser.add_argument(
+        "--dry-run", action="store_true",
+        help="with --once: read everything, write nothing, list the transitions it would write",
+    )
     parser.add_argument("--sandbox-dir", type=Path, help="scan the sandbox world saved there")
     _config_argument(parser)
 
@@ -44,17 +63,21 @@ def add_status_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    if not args.once:
-        print("upstream-bot scan: scheduled scanning is not built yet; run `scan --once`",
+    if args.dry_run and not args.once:
+        print("upstream-bot scan: --dry-run needs --once (a scheduled scan always writes)",
               file=sys.stderr)
         return 2
     try:
         settings, store = _open(args)
-        summary = asyncio.run(_scan(args, settings, store))
+        if args.once:
+            summary = asyncio.run(_scan_once(args, settings, store))
+            print_summary(summary)
+        else:
+            _log_to_stderr()
+            asyncio.run(_scan_on_schedule(args, settings, store))
     except (SettingsError, StoreError, SandboxError) as error:
         print(f"upstream-bot scan: {error}", file=sys.stderr)
         return 2
-    print_summary(summary)
     return 0
 
 
@@ -62,13 +85,24 @@ def run_status(args: argparse.Namespace) -> int:
     try:
         settings, store = _open(args)
         if args.package:
-            _print_package(settings, store, args.package)
+            print_package(settings, store, args.package, now=datetime.now(UTC))
         else:
-            _print_latest(store)
+            print_latest(store)
     except (SettingsError, StoreError) as error:
         print(f"upstream-bot status: {error}", file=sys.stderr)
         return 2
     return 0
+
+
+def sandbox_settings(settings: Settings, urls: Mapping[str, str]) -> Settings:
+    """`settings` with each forge moved to where the sandbox serves its type (`urls`: forge
+    type → root URL), so the URLs the sandbox hands out map back to the configured forges."""
+    forges = []
+    for forge in settings.forges:
+        root = urls[str(forge.type)]
+        api = forge.api_url.replace(forge.url.rstrip("/"), root, 1)
+        forges.append(replace(forge, url=root, api_url=api))
+    return replace(settings, forges=tuple(forges))
 
 
 def _config_argument(parser: argparse.ArgumentParser) -> None:
@@ -89,27 +123,33 @@ def _open(args: argparse.Namespace) -> tuple[Settings, Store]:
     return settings, Store(session_factory(engine))
 
 
-async def _scan(args: argparse.Namespace, settings: Settings, store: Store) -> ScanSummary:
-    running: RunningSandbox | None = None
-    world: World | None = None
+def _log_to_stderr() -> None:
+    """The scheduled scan is a long-running process: its job logs go to standard error."""
+    logging.basicConfig(
+        level=logging.INFO, stream=sys.stderr,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+
+
+@asynccontextmanager
+async def _connected(
+    args: argparse.Namespace, settings: Settings
+) -> AsyncIterator[tuple[Settings, dict[str, Forge]]]:
+    """The forges' adapters, over a sandbox world served on free ports with `--sandbox-dir`."""
+    tokens: dict[str, str] = {}
+    running = None
     if args.sandbox_dir is not None:
         world = await asyncio.to_thread(
             World.load, args.sandbox_dir, clock=lambda: datetime.now(UTC)
         )
         running = await start_sandbox(world, apps=_APPS, ports={}, faults=Faults())
+        settings = sandbox_settings(settings, running.urls)
+        tokens = {kind: world.users(kind)[_BOT].token for kind in running.urls}
     forges: dict[str, Forge] = {}
     try:
         for forge in settings.forges:
-            kind = str(forge.type)
-            if running is not None and world is not None:
-                token = world.users(kind)[_BOT].token
-                forges[forge.name] = build_forge(forge, url=running.urls[kind], token=token)
-            else:
-                forges[forge.name] = build_forge(forge)
-        return await scan_once(
-            settings=settings, forges=forges, store=store, now=datetime.now(UTC),
-            packages=args.package,
-        )
+            forges[forge.name] = build_forge(forge, token=tokens.get(str(forge.type)))
+        yield settings, forges
     finally:
         for adapter in forges.values():
             await adapter.close()
@@ -117,44 +157,56 @@ async def _scan(args: argparse.Namespace, settings: Settings, store: Store) -> S
             await running.close()
 
 
-def print_summary(summary: ScanSummary) -> None:
-    print(f"scan run {summary.run_id}: {summary.packages} packages, {summary.changes} changes, "
-          f"{summary.transitions} status transitions, {summary.gone} changes gone")
-    targets = sorted({target for target, _ in summary.rows})
-    statuses = sorted({status for _, status in summary.rows})
-    print(f"{'status':<12}" + "".join(f"{t:>15}" for t in targets))
-    for status in statuses:
-        print(f"{status:<12}" + "".join(f"{summary.rows[(t, status)]:>15}" for t in targets))
-    for package, error in sorted(summary.stale.items()):
-        print(f"stale: {package}: {error}")
+async def _scan_once(args: argparse.Namespace, settings: Settings, store: Store) -> ScanSummary:
+    progress = ProgressLine(sys.stderr, tty=sys.stderr.isatty(), clock=time.monotonic)
+    async with _connected(args, settings) as (settings, forges):
+        try:
+            return await scan_once(
+                settings=settings, forges=forges, store=store, now=datetime.now(UTC),
+                packages=args.package, progress=progress, dry_run=args.dry_run,
+            )
+        finally:
+            progress.close()
 
 
-def _print_package(settings: Settings, store: Store, package: str) -> None:
-    record = store.get_package(package)
-    if record is None:
-        print(f"{package}: not in the database; run `upstream-bot scan --once --package {package}`")
-        return
-    stale = f" (stale: {record.last_error})" if record.stale else ""
-    print(f"{record.name} ({record.repo}){stale}")
-    for mapping in settings.branches:
-        if store.get_branch(package, mapping.downstream) is None:
-            continue
-        for change in store.list_changes(package, mapping.downstream):
-            print(f"  {mapping.downstream} {change.record.name} [{change.record.kind}]")
-            for target in Target:
-                state = store.get_target_status(change.record.id, target)
-                if state is not None:
-                    print(f"    {target:<14} {state.status:<11} {state.reason or ''}")
+async def _scan_on_schedule(args: argparse.Namespace, settings: Settings, store: Store) -> None:
+    """Scan now, then every interval, until SIGINT or SIGTERM; a pass that is running then
+    gets a grace time to finish (an interrupted pass is resumed by the next)."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    try:
+        async with _connected(args, settings) as (settings, forges):
+            jobs = ScanJobs(
+                settings=settings, forges=forges, store=store, clock=lambda: datetime.now(UTC),
+                report=_report,
+            )
+            scheduler = build_scheduler(
+                [full_scan_job(jobs, packages=args.package), mr_sync_job(jobs)]
+            )
+            scheduler.start()
+            scan = settings.scan
+            print(f"scanning now, then every {_span(scan.interval)} (up to {_span(scan.jitter)} "
+                  f"later at random); merge requests synced every {_span(scan.sync_interval)}; "
+                  "Ctrl-C or SIGTERM stops", flush=True)
+            await stop.wait()
+            print("stopping: waiting for running jobs", flush=True)
+            await scheduler.stop()
+    finally:
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(signum)
+    print("stopped", flush=True)
 
 
-def _print_latest(store: Store) -> None:
-    latest = store.latest_snapshots(1)
-    if not latest:
-        print("no scan yet; run `upstream-bot scan --once`")
-        return
-    snapshot = latest[0]
-    print(f"last scan {snapshot.taken_at:%Y-%m-%d %H:%M} UTC (run {snapshot.scan_run_id})")
-    for label, counts in (("status", snapshot.counts.by_status),
-                          ("target", snapshot.counts.by_target),
-                          ("branch", snapshot.counts.by_branch)):
-        print(f"  by {label}: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
+def _report(summary: ScanSummary) -> None:
+    print_summary(summary)
+    sys.stdout.flush()
+
+
+def _span(span: timedelta) -> str:
+    seconds = int(span.total_seconds())
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= size and seconds % size == 0:
+            return f"{seconds // size}{unit}"
+    return f"{seconds}s"
