@@ -220,12 +220,12 @@ class Store:
         week: str,
         recipient: str,
         *,
+        owner: str,
         state: DigestState,
         now: datetime,
         error: str | None = None,
     ) -> bool:
         with self._transaction(f"finishing digest {week} for {recipient} in") as session:
-        owner: str,
             return digest_ledger.finish_digest(
                 session, week, recipient, owner=owner, state=state, now=now, error=error
             )
