@@ -47,6 +47,7 @@ from bot.store.records import (
     TargetState,
     Transition,
 )
+from bot.store.scan_store import ScanStore
 
 _T = TypeVar("_T")
 
@@ -251,6 +252,11 @@ class Store:
                 session, since=since, week_start=week_start, week_end=week_end,
                 trend_since=trend_since,
             )
+
+    @property
+    def scans(self) -> ScanStore:
+        """Scan runs, work items, watched repositories and commit identities."""
+        return ScanStore(self._transaction)
 
     # Trends
 
