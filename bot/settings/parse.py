@@ -9,6 +9,7 @@ from bot.settings.branches import parse_branches
 from bot.settings.errors import Problems
 from bot.settings.forges import parse_forges, parse_targets
 from bot.settings.health import parse_health
+from bot.settings.owners import parse_owners
 from bot.settings.schema import ForgeRole, ForgeSettings, ForgeType, Settings
 from bot.settings.sections import (
     DATABASE_URL_ENV,
@@ -53,6 +54,7 @@ def parse_settings(
     digest = parse_digest(top, environ=environ, known_timezones=known_timezones)
     web = parse_web(top)
     health = parse_health(top)
+    owners = parse_owners(top)
     top.finish()
     _check_roles(forges, problems)
     for index, name in enumerate(policy.auto_submit or ()):
@@ -75,6 +77,7 @@ def parse_settings(
         digest=digest,
         web=web,
         health=health,
+        owners=owners,
     )
 
 

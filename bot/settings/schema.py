@@ -161,6 +161,16 @@ class PolicySettings:
     auto_submit: tuple[Target, ...]
 
 
+class DigestMode(StrEnum):
+    """Which weekly digests an owner wants."""
+
+    #: only when something waits on them or moved this week
+    WHEN_NEEDED = "when-needed"
+    #: every week, even to say that nothing waits
+    ALWAYS = "always"
+    NEVER = "never"
+
+
 @dataclass(frozen=True, slots=True)
 class DigestSettings:
     """When the weekly digest goes out, to whom, and through which SMTP server."""
@@ -175,6 +185,24 @@ class DigestSettings:
     smtp_tls: SmtpTls
     smtp_username: str | None
     smtp_password: Secret | None
+    #: more addresses that get the project digest besides `project_list`
+    recipients: tuple[str, ...] = ()
+    #: addresses that get no digest at all, whatever else says so
+    opt_out: tuple[str, ...] = ()
+    #: the List-Unsubscribe target (mailto: or https:); None: a mail to `from_address`
+    unsubscribe: str | None = None
+    #: tries per message before it is left failed for the next run
+    send_attempts: int = 4
+    smtp_timeout: timedelta = timedelta(seconds=30)
+
+
+@dataclass(frozen=True, slots=True)
+class OwnerSettings:
+    """A person who owns downstream changes, by their username on the downstream forge."""
+
+    username: str
+    email: str | None = None
+    digest: DigestMode = DigestMode.WHEN_NEEDED
 
 
 @dataclass(frozen=True, slots=True)
@@ -208,6 +236,7 @@ class Settings:
     digest: DigestSettings | None
     web: WebSettings
     health: HealthSettings = HealthSettings()
+    owners: tuple[OwnerSettings, ...] = ()
 
     def forge(self, name: str) -> ForgeSettings:
         """The forge called `name`; raises KeyError for a name the configuration lacks."""
@@ -230,3 +259,6 @@ class Settings:
 
     def branch(self, downstream: str) -> BranchMapping | None:
         return next((b for b in self.branches if b.downstream == downstream), None)
+
+    def owner(self, username: str) -> OwnerSettings | None:
+        return next((o for o in self.owners if o.username == username), None)

@@ -49,6 +49,7 @@ _MARKER = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
 PACKAGE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+-]*")
 _TIMEZONE = re.compile(r"[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+)*")
 _HOST = re.compile(r"[A-Za-z0-9.:-]+")
+_UNSUBSCRIBE = re.compile(r"(mailto:|https://)[^\s<>]+")
 _SMTP_PORTS = {SmtpTls.NONE: 25, SmtpTls.STARTTLS: 587, SmtpTls.TLS: 465}
 _NO_TABLE: Mapping[str, object] = {}
 
@@ -263,6 +264,26 @@ def parse_digest(
         smtp_tls=tls,
         smtp_username=username,
         smtp_password=password,
+        recipients=table.get(
+            "recipients", strings(email, example='["release-eng@example.org"]'), default=()
+        ),
+        opt_out=table.get(
+            "opt_out", strings(email, example='["someone@example.org"]'), default=()
+        ),
+        unsubscribe=table.optional(
+            "unsubscribe",
+            text(
+                example='"mailto:upstream-bot@example.org?subject=unsubscribe"',
+                pattern=_UNSUBSCRIBE,
+                expected="a mailto: or https: address",
+            ),
+        ),
+        send_attempts=table.get("send_attempts", integer(minimum=1, maximum=20), default=4),
+        smtp_timeout=table.get(
+            "smtp_timeout",
+            duration(minimum=timedelta(seconds=1), maximum=timedelta(minutes=10)),
+            default=timedelta(seconds=30),
+        ),
     )
     table.finish()
     return settings

@@ -238,7 +238,9 @@ def email(value: Any) -> str:
     string = _string(value, example)
     _, address = parseaddr(string)
     local, _, domain = address.partition("@")
-    if not local or "." not in domain or any(c.isspace() for c in address):
+    # a line break would let the value add mail headers of its own
+    broken = any(c.isspace() for c in address) or any(ord(c) < 32 or ord(c) == 127 for c in string)
+    if not local or "." not in domain or broken:
         raise Invalid(f"{quote(string)} is not an email address", f"write {example}")
     return string
 

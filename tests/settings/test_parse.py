@@ -159,7 +159,8 @@ MISTAKES = [
     pytest.param({"polcy": {"dry_run": False}}, "polcy", 'unknown key "polcy"',
                  'did you mean "policy"?', id="unknown-section"),
     pytest.param({"digest.colour": "red"}, "digest.colour", 'unknown key "colour"',
-                 "remove it; allowed here: from_address, project_list", id="unknown-no-suggestion"),
+                 "remove it; allowed here: from_address, opt_out, project_list",
+                 id="unknown-no-suggestion"),
     pytest.param({"branches[0].bsae": "c9"}, "branches[0].bsae", 'unknown key "bsae"',
                  'did you mean "base"?', id="unknown-in-branch"),
     # missing
