@@ -252,6 +252,8 @@ class Finding(Base):
 
 class AuditEntry(Base):
     __tablename__ = "audit_log"
+    # a command claims its key before it runs (bot/store/audit.py); NULLs never collide
+    __table_args__ = (Index("ix_audit_log_key", "key", unique=True),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     actor: Mapped[str] = mapped_column(NAME)
@@ -259,6 +261,7 @@ class AuditEntry(Base):
     command: Mapped[str] = mapped_column(Text)
     outcome: Mapped[str] = mapped_column(Text)
     at: Mapped[datetime] = mapped_column(index=True)
+    key: Mapped[str | None] = mapped_column(KEY)
 
 
 class OverrideRow(Base):
