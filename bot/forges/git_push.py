@@ -101,11 +101,13 @@ async def push_branch(
     timeout: float,
     force: bool = False,
     run: Runner | None = None,
+    committer: GitAuthor | None = None,
 ) -> str:
     """Commit `files` (None deletes a path) on top of `base_ref` (a branch or ref name) of
     `source_url` and push that commit to `branch` of `clone_url` (usually the bot's fork,
     on the same forge); returns the commit's sha.
 
+    `committer` is `author` unless given (a bot committing a person's change).
     `timeout` bounds the whole job. Raises `AuthFailed`, `Conflict` (the branch moved; pass
     `force` to replace it), `NotFound`, `Unavailable` or `Invalid`/`EmptyChange`.
     """
@@ -118,7 +120,10 @@ async def push_branch(
     job = _Job(forge, clone_url, credentials, run or run_git, time.monotonic() + timeout)
     scratch = Path(await asyncio.to_thread(tempfile.mkdtemp, prefix="upstream-bot-push-"))
     try:
-        return await job.push(scratch, source_url, base_ref, files, branch, message, author, force)
+        return await job.push(
+            scratch, source_url, base_ref, files, branch, message, (author, committer or author),
+            force,
+        )
     finally:
         await asyncio.to_thread(shutil.rmtree, scratch, True)
 
@@ -149,11 +154,11 @@ class _Job:
         files: Mapping[str, bytes | None],
         branch: str,
         message: str,
-        author: GitAuthor,
+        people: tuple[GitAuthor, GitAuthor],
         force: bool,
     ) -> str:
         repo = scratch / "repo.git"
-        env = self._environment(scratch, author)
+        env = self._environment(scratch, *people)
         await self.git(env, None, "init", "--quiet", "--bare", str(repo), what="init")
         git = ("--git-dir", str(repo))
         await self.git(
@@ -200,7 +205,9 @@ class _Job:
                 modes[path] = _EXECUTABLE
         return modes
 
-    def _environment(self, scratch: Path, author: GitAuthor) -> dict[str, str]:
+    def _environment(
+        self, scratch: Path, author: GitAuthor, committer: GitAuthor
+    ) -> dict[str, str]:
         user, token = self.credentials.username, self.credentials.token
         basic = base64.b64encode(f"{user}:{token}".encode()).decode("ascii")
         return {
@@ -212,8 +219,8 @@ class _Job:
             "GIT_TERMINAL_PROMPT": "0",
             "GIT_AUTHOR_NAME": author.name,
             "GIT_AUTHOR_EMAIL": author.email,
-            "GIT_COMMITTER_NAME": author.name,
-            "GIT_COMMITTER_EMAIL": author.email,
+            "GIT_COMMITTER_NAME": committer.name,
+            "GIT_COMMITTER_EMAIL": committer.email,
             # scoped to the push URL's host, so the token goes to no other server
             "GIT_CONFIG_COUNT": "1",
             "GIT_CONFIG_KEY_0": f"http.{_origin(self.clone_url)}/.extraHeader",

@@ -162,6 +162,12 @@ def list_changes(
     return [_stored_change(row) for row in session.scalars(query.order_by(Change.id))]
 
 
+def get_change(session: Session, change_id: str) -> StoredChange | None:
+    """One change by its (scoped) id, gone or not; None for an id the store never saw."""
+    row = session.get(Change, change_id)
+    return _stored_change(row) if row is not None else None
+
+
 def _unique_by_id(changes: Iterable[ChangeRecord], *, where: str) -> dict[str, ChangeRecord]:
     unique: dict[str, ChangeRecord] = {}
     for record in changes:

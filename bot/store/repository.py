@@ -106,6 +106,10 @@ class Store:
         with self._transaction(f"reading changes of {package}/{branch} from") as session:
             return inventory.list_changes(session, package, branch, include_gone=include_gone)
 
+    def get_change(self, change_id: str) -> StoredChange | None:
+        with self._transaction(f"reading change {change_id} from") as session:
+            return inventory.get_change(session, change_id)
+
     # Upstream status
 
     def set_target_status(
