@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from bot import __version__
 from bot.commands import analyze, analyze_autopatch, demo, inspect, lint, migrate, sandbox, scan
+from bot.commands import web as web_command
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +78,12 @@ def build_subcommands() -> list[Subcommand]:
             "The local sandbox forges: seed a world, serve it on the configured ports.",
             sandbox.add_arguments,
             sandbox.run,
+        ),
+        Subcommand(
+            "web",
+            "Serve the dashboard, the JSON API, /metrics, /healthz and /readyz.",
+            web_command.add_arguments,
+            web_command.run,
         ),
     ]
 
