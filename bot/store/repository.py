@@ -27,7 +27,9 @@ from bot.store import (
     reporting,
     targets,
 )
+from bot.store.chatops_store import ChatopsStore
 from bot.store.errors import StoreError, database_error
+from bot.store.inbox_store import InboxStore
 from bot.store.records import (
     ActionRecord,
     ActionState,
@@ -261,6 +263,16 @@ class Store:
     def scans(self) -> ScanStore:
         """Scan runs, work items, watched repositories and commit identities."""
         return ScanStore(self._transaction)
+
+    @property
+    def inbox(self) -> InboxStore:
+        """Webhook and poller events for the workers: queued, leased, retried."""
+        return InboxStore(self._transaction)
+
+    @property
+    def chatops(self) -> ChatopsStore:
+        """The audit log with its command claims, and what a comment thread is about."""
+        return ChatopsStore(self._transaction)
 
     # Trends
 
