@@ -88,6 +88,7 @@ class GiteaForge:
             username=username,
         )
         self._fork_organization = fork_organization
+        self._owner_ids: dict[str, int] = {}
         self._wip_prefixes = tuple(wip_prefixes)
         self._writes = WriteGuard(self._client, parse_change=self._parse_change)
 
@@ -107,13 +108,43 @@ class GiteaForge:
 
     # -- repositories --------------------------------------------------------------------
 
-    async def list_repos(self, namespace: str) -> list[Repo]:
+    async def list_repos(self, namespace: str, *, since: datetime | None = None) -> list[Repo]:
+        if since is not None:
+            return await self._repos_since(namespace, since)
         try:
             items = await self._client.pages(f"/orgs/{segment(namespace)}/repos")
         except NotFound:
             # not an organization: a user's namespace
             items = await self._client.pages(f"/users/{segment(namespace)}/repos")
         return self._client.parse_all(f"repositories of {namespace}", payload.repo, items)
+
+    async def _repos_since(self, namespace: str, since: datetime) -> list[Repo]:
+        """`/orgs/{org}/repos` has no order: `/repos/search` by the owner's id, most
+        recently updated first, read down to `since`."""
+        owner = await self._owner_id(namespace)
+
+        def older(item: Any) -> bool:
+            return payload.decode(self.name, "search", payload.repo, item).updated_at < since
+
+        items = await self._client.pages(
+            "/repos/search",
+            {"uid": owner, "exclusive": True, "sort": "updated", "order": "desc"},
+            field="data",
+            until=older,
+        )
+        repos = self._client.parse_all(f"repositories of {namespace}", payload.repo, items)
+        return [r for r in repos if r.ref.namespace == namespace and r.updated_at >= since]
+
+    async def _owner_id(self, namespace: str) -> int:
+        if namespace not in self._owner_ids:
+            try:
+                data = await self._client.get(f"/orgs/{segment(namespace)}")
+            except NotFound:
+                data = await self._client.get(f"/users/{segment(namespace)}")
+            self._owner_ids[namespace] = self._client.parse(
+                f"owner {namespace}", payload.owner_id, data
+            )
+        return self._owner_ids[namespace]
 
     async def get_repo(self, repo: RepoRef) -> Repo:
         return self._client.parse(repo.path, payload.repo, await self._client.get(repo_path(repo)))

@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 
 from bot.forges import gitea_payloads as payload
 from bot.forges.calls import Caller
+from bot.forges.errors import Invalid
 from bot.forges.gitea_io import Transport
 from bot.forges.gitea_requests import (
     MAX_PAGE_SIZE,
@@ -88,9 +89,17 @@ class GiteaClient:
         return json_of(self.forge, request, await self.fetch(request))
 
     async def pages(
-        self, path: str, query: Query | None = None, *, most: int | None = None
+        self,
+        path: str,
+        query: Query | None = None,
+        *,
+        most: int | None = None,
+        field: str | None = None,
+        until: Callable[[Any], bool] | None = None,
     ) -> list[Any]:
-        """Every item of a paged list (or the first `most`), one request per page."""
+        """Every item of a paged list (or the first `most`, or up to the page whose last
+        item satisfies `until`), one request per page; `field` names the list inside an
+        object answer (`/repos/search` answers `{"ok": true, "data": [...]}`)."""
         items: list[Any] = []
         size = self.page_size if most is None else max(1, min(self.page_size, most))
         page = 1
@@ -99,10 +108,15 @@ class GiteaClient:
                 "GET", path, query={**(query or {}), "page": page, "limit": size}
             )
             answer = await self.fetch(request)
-            batch = json_list(self.forge, request, answer)
+            if field is None:
+                batch = json_list(self.forge, request, answer)
+            else:
+                batch = _field_list(self.forge, request, answer, field)
             items.extend(batch)
             if most is not None and len(items) >= most:
                 return items[:most]
+            if until is not None and batch and until(batch[-1]):
+                return items
             if not more_pages(answer.headers, size=size, got=len(batch), collected=len(items)):
                 return items
             page += 1
@@ -121,3 +135,11 @@ class GiteaClient:
             data = await self.get("/user")
             self.username = self.parse("GET /user", payload.login, data)
         return self.username
+
+
+def _field_list(forge: str, request: Request, answer: Answer, field: str) -> list[Any]:
+    value = json_of(forge, request, answer)
+    listed = value.get(field) if isinstance(value, dict) else None
+    if not isinstance(listed, list):
+        raise Invalid(forge, f"{request.doing}: expected a JSON object with a {field!r} list")
+    return listed

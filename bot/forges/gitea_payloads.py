@@ -176,3 +176,8 @@ def permission(data: dict[str, Any]) -> Permission:
 
 def login(data: dict[str, Any]) -> str:
     return data["login"]
+
+
+def owner_id(data: dict[str, Any]) -> int:
+    """The id of an organization or user (`/repos/search` filters by it)."""
+    return int(data["id"])

@@ -105,17 +105,21 @@ class GithubForge:
 
     # -- repositories ------------------------------------------------------------------
 
-    async def list_repos(self, namespace: str) -> list[Repo]:
+    async def list_repos(self, namespace: str, *, since: datetime | None = None) -> list[Repo]:
         owner = quote(namespace, safe="")
         kinds = ["users"] if namespace in self._users else ["orgs", "users"]
+        # newest push first, down to `since` (pushes are what a scan reads)
+        order = {"sort": "full_name"} if since is None else {"sort": "pushed", "direction": "desc"}
         for kind in kinds:
             try:
-                return await self._http.pages(
+                repos = await self._http.pages(
                     f"listing the repositories of {namespace}",
                     f"/{kind}/{owner}/repos",
                     lambda c, d: decode.repo(c.requester, d),
-                    sort="full_name",
+                    until=None if since is None else lambda r: r.updated_at < since,
+                    **order,
                 )
+                return repos if since is None else [r for r in repos if r.updated_at >= since]
             except NotFound:
                 if kind == "users":
                     raise

@@ -101,10 +101,12 @@ class Transport:
         *,
         limit: int | None = None,
         items: Callable[[Any], list[Json]] | None = None,
+        until: Callable[[T], bool] | None = None,
         **params: Any,
     ) -> list[T]:
-        """Every decoded item of every page (or the first `limit`), one request per page;
-        items the decoder maps to None are left out."""
+        """Every decoded item of every page (or the first `limit`, or up to the page whose
+        last item satisfies `until`), one request per page; items the decoder maps to None
+        are left out."""
         found: list[T] = []
         per_page = self._page_size if limit is None else min(self._page_size, limit)
         next_url: str | None = url
@@ -116,6 +118,8 @@ class Transport:
             query = {}  # a next link carries the whole query
             if limit is not None and len(found) >= limit:
                 return found[:limit]
+            if until is not None and found and until(found[-1]):
+                return found
         return found
 
     def _page_work(

@@ -96,7 +96,16 @@ class PagureForge:
 
     # -- repositories ------------------------------------------------------------------
 
-    async def list_repos(self, namespace: str) -> list[Repo]:
+    async def list_repos(self, namespace: str, *, since: datetime | None = None) -> list[Repo]:
+        """Pagure's project listing has no order to stop early on: `since` filters what
+        every page holds (callers that mind the cost watch each repository instead)."""
+        repos = await self._list_repos(namespace)
+        if since is None:
+            return repos
+        fresh = [r for r in repos if r.updated_at >= since]
+        return sorted(fresh, key=lambda r: r.updated_at, reverse=True)
+
+    async def _list_repos(self, namespace: str) -> list[Repo]:
         doing = f"list projects of {namespace}"
         projects = await self._http.pages(
             lambda page: build.projects(namespace, page=page, per_page=self._page_size),

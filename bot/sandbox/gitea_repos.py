@@ -7,7 +7,7 @@ import base64
 import hashlib
 
 from bot.sandbox import gitea_git, gitstore
-from bot.sandbox.gitea_json import View, access_mode
+from bot.sandbox.gitea_json import View, access_mode, ident
 from bot.sandbox.gitea_json_pulls import permission as permission_json
 from bot.sandbox.gitea_web import (
     FORGE,
@@ -59,6 +59,43 @@ def org_repos(call: Call) -> Reply:
     page, headers = page_of(call, repos)
     rendering = view(call)
     return json_reply([rendering.repo(r) for r in page], headers=headers)
+
+
+def org(call: Call) -> Reply:
+    """An organization: a namespace of repositories that is not a user's."""
+    name = call.params["org"]
+    if name in call.world.users(FORGE) or not call.world.repos(FORGE, name):
+        raise not_found(f"org does not exist [id: 0, name: {name}]")
+    return json_reply(view(call).user(name))
+
+
+#: `/repos/search`'s `sort` values the sandbox orders by (Gitea's default is alpha)
+_SEARCH_ORDER = {
+    "alpha": lambda r: r.path.lower(),
+    "created": lambda r: (r.created_at, r.id),
+    "updated": lambda r: (r.updated_at, r.id),
+    "id": lambda r: r.id,
+}
+
+
+def search_repos(call: Call) -> Reply:
+    """`/repos/search` by owner id (`uid`, with `exclusive`: owned only), sorted by `sort`
+    in `order`; the answer wraps the page in `{"ok": true, "data": [...]}`."""
+    repos = call.world.repos(FORGE)
+    uid = call.query.get("uid")
+    if uid:
+        repos = [r for r in repos if str(ident(r.namespace)) == uid]
+    keyword = call.query.get("q", "").strip().lower()
+    if keyword:
+        repos = [r for r in repos if keyword in r.name.lower()]
+    sort = call.query.get("sort", "alpha")
+    if sort not in _SEARCH_ORDER:
+        raise GiteaError(422, f"unsupported sort {sort!r}")
+    descending = call.query.get("order", "asc") == "desc"
+    ordered = sorted(repos, key=_SEARCH_ORDER[sort], reverse=descending)
+    page, headers = page_of(call, ordered)
+    rendering = view(call)
+    return json_reply({"ok": True, "data": [rendering.repo(r) for r in page]}, headers=headers)
 
 
 def user_repos(call: Call) -> Reply:
