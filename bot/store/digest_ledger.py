@@ -118,16 +118,16 @@ def finish_digest(
 ) -> bool:
     """Record how ``owner``'s attempt ended; False when the row is not in ``owner``'s hands.
 
-    ``sent``: the server accepted it (from ``sending``). ``failed``: the server refused it
-    or could not be reached before the data was sent (from ``claimed``); it may be claimed
-    again. ``sending``: the attempt broke off while the data was on its way; the row stays
+    ``sent``: the server accepted it (from ``sending``). ``failed``: the server refused it,
+    or could not be reached before the data was sent; it may be claimed again.
+    ``sending``: the attempt broke off while the data was on its way; the row stays
     ``sending`` with the error, and is never claimed again.
     """
     now = require_aware(now, field="now")
     allowed = {
-        DigestState.SENT: DigestState.SENDING,
-        DigestState.FAILED: DigestState.CLAIMED,
-        DigestState.SENDING: DigestState.SENDING,
+        DigestState.SENT: (DigestState.SENDING,),
+        DigestState.FAILED: (DigestState.CLAIMED, DigestState.SENDING),
+        DigestState.SENDING: (DigestState.SENDING,),
     }
     if state not in allowed:
         raise StoreError(f"digest {week} for {recipient}: cannot finish as {state}")
@@ -141,7 +141,7 @@ def finish_digest(
         .where(
             DigestEntry.week == week,
             DigestEntry.recipient == recipient,
-            DigestEntry.state == allowed[state],
+            DigestEntry.state.in_(allowed[state]),
             DigestEntry.lease_owner == owner,
         )
         .values(**values)
