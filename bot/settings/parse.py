@@ -6,7 +6,6 @@ from collections.abc import Collection, Mapping
 from typing import Any
 
 from bot.settings.branches import parse_branches
-from bot.settings.chatops import parse_chatops
 from bot.settings.errors import Problems
 from bot.settings.forges import parse_forges, parse_targets
 from bot.settings.health import parse_health
@@ -55,7 +54,6 @@ def parse_settings(
     digest = parse_digest(top, environ=environ, known_timezones=known_timezones)
     web = parse_web(top)
     health = parse_health(top)
-    chatops = parse_chatops(top)
     owners = parse_owners(top)
     top.finish()
     _check_roles(forges, problems)
@@ -66,6 +64,14 @@ def parse_settings(
                 f"target {name} is not defined",
                 f"add [targets.{name}] or remove it from auto_submit",
             )
+    for owner in owners:
+        for forge, _ in owner.usernames:
+            if forges and forge not in forges:
+                problems.add(
+                    f"owners.{owner.username}.usernames.{forge}",
+                    f"no forge is called {quote(forge)}",
+                    f"use one of: {', '.join(forges)}",
+                )
     problems.raise_if_any()
     return Settings(
         source=source,
@@ -79,7 +85,6 @@ def parse_settings(
         digest=digest,
         web=web,
         health=health,
-        chatops=chatops,
         owners=owners,
     )
 

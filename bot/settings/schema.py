@@ -10,6 +10,8 @@ from pathlib import PurePosixPath
 
 from bot.domain.health.suppress import Suppression
 from bot.domain.model import Target
+from bot.domain.owners import OwnerEntry, parse_person
+from bot.domain.policy_rules import ALESCO_RULES, Caps, Policy, PolicyRule
 from bot.settings.secret import Secret
 
 
@@ -159,6 +161,37 @@ class PolicySettings:
     max_submissions_per_run: int
     max_open_submissions_per_target: int
     auto_submit: tuple[Target, ...]
+    submit_after: timedelta = timedelta(days=7)
+    escalate_after: int = 3
+    escalate_to: tuple[str, ...] = ()
+    approve_first_submission: bool = True
+    max_submissions_per_hour: int = 2
+    max_submissions_per_day: int = 10
+    max_reminders_per_owner_per_week: int = 10
+    #: whether ALESCo's routing rules come before `rules`
+    alesco_defaults: bool = True
+    rules: tuple[PolicyRule, ...] = ()
+
+    def as_policy(self) -> Policy:
+        """The domain's view of these settings, for `bot.domain.policy.decide`."""
+        return Policy(
+            grace_period=self.grace_period,
+            reminder_cadence=self.reminder_cadence,
+            submit_after=self.submit_after,
+            escalate_after=self.escalate_after,
+            escalate_to=self.escalate_to,
+            auto_submit=frozenset(self.auto_submit),
+            approve_first_submission=self.approve_first_submission,
+            caps=Caps(
+                open_submissions_per_target=self.max_open_submissions_per_target,
+                submissions_per_hour=self.max_submissions_per_hour,
+                submissions_per_day=self.max_submissions_per_day,
+                submissions_per_run=self.max_submissions_per_run,
+                reminders_per_owner_per_week=self.max_reminders_per_owner_per_week,
+                reminders_per_run=self.max_reminders_per_run,
+            ),
+            rules=(*(ALESCO_RULES if self.alesco_defaults else ()), *self.rules),
+        )
 
 
 class DigestMode(StrEnum):
@@ -203,6 +236,17 @@ class OwnerSettings:
     username: str
     email: str | None = None
     digest: DigestMode = DigestMode.WHEN_NEEDED
+    #: (forge name, username there) for forges where the person has another account
+    usernames: tuple[tuple[str, str], ...] = ()
+    #: globs of packages this person owns, whatever the forges say
+    packages: tuple[str, ...] = ()
+
+    def as_entry(self) -> OwnerEntry:
+        """The domain's view, for `bot.domain.owners.resolve_owner`."""
+        person = parse_person(self.email)
+        return OwnerEntry(
+            self.username, person.email if person else None, dict(self.usernames), self.packages
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -222,27 +266,6 @@ class HealthSettings:
 
 
 @dataclass(frozen=True, slots=True)
-class ChatopsSettings:
-    """The [chatops] section (bot/settings/chatops.py); the defaults suit one process."""
-
-    #: people who may run every command on every package, whatever their forge role:
-    #: "alice" on any forge, or "<forge name>:alice" on that forge only
-    trusted_users: tuple[str, ...] = ()
-    #: how long a commenter's permission on a repository is believed without asking again
-    permission_ttl: timedelta = timedelta(minutes=5)
-    #: the largest webhook body accepted, in bytes (larger: 413)
-    max_body_size: int = 5 * 1024 * 1024
-    #: inbox workers per process, and attempts per event before it is kept as dead
-    workers: int = 2
-    max_attempts: int = 6
-    #: how often the comments of upstream requests the bot opened are read (0s: never)
-    poll_interval: timedelta = timedelta(minutes=10)
-
-    def trusts(self, forge: str, user: str) -> bool:
-        return user in self.trusted_users or f"{forge}:{user}" in self.trusted_users
-
-
-@dataclass(frozen=True, slots=True)
 class Settings:
     """A whole, validated deployment configuration; `source` names the file it came from."""
 
@@ -258,7 +281,6 @@ class Settings:
     web: WebSettings
     health: HealthSettings = HealthSettings()
     owners: tuple[OwnerSettings, ...] = ()
-    chatops: ChatopsSettings = ChatopsSettings()
 
     def forge(self, name: str) -> ForgeSettings:
         """The forge called `name`; raises KeyError for a name the configuration lacks."""

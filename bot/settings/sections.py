@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 
 from bot.domain.model import Target
 from bot.settings.errors import Problems
+from bot.settings.policy_rules import parse_policy_rules
 from bot.settings.schema import (
     DatabaseSettings,
     DigestSettings,
@@ -218,6 +219,28 @@ def parse_policy(top: Table) -> PolicySettings:
             )
             or ()
         ),
+        submit_after=table.get(
+            "submit_after", duration(minimum=timedelta(0), maximum=year), default=timedelta(days=7)
+        ),
+        escalate_after=table.get("escalate_after", integer(minimum=0, maximum=100), default=3),
+        escalate_to=table.get(
+            "escalate_to",
+            strings(text(example='"releng"', pattern=_USERNAME, expected="a user name"),
+                    example='["releng"]'),
+            default=(),
+        ),
+        approve_first_submission=table.get("approve_first_submission", boolean, default=True),
+        max_submissions_per_hour=table.get(
+            "max_submissions_per_hour", integer(minimum=0, maximum=10_000), default=2
+        ),
+        max_submissions_per_day=table.get(
+            "max_submissions_per_day", integer(minimum=0, maximum=100_000), default=10
+        ),
+        max_reminders_per_owner_per_week=table.get(
+            "max_reminders_per_owner_per_week", integer(minimum=0, maximum=100_000), default=10
+        ),
+        alesco_defaults=table.get("alesco_defaults", boolean, default=True),
+        rules=parse_policy_rules(table),
     )
     table.finish()
     return settings
