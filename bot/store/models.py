@@ -329,3 +329,21 @@ class CommitIdentity(Base):
     patch_id: Mapped[str | None] = mapped_column(String(128))
     hunks: Mapped[dict[str, Any]]
     stored_at: Mapped[datetime]
+
+
+class PolicyDecision(Base):
+    """Why a (change, target) pair got an action or waits, from the last `act` run
+    (bot/domain/policy.py); replaced at every run, history lives in the action log."""
+
+    __tablename__ = "policy_decisions"
+
+    change_id: Mapped[str] = mapped_column(
+        String(128), ForeignKey("changes.id", ondelete="CASCADE"), primary_key=True
+    )
+    target: Mapped[Target] = mapped_column(EnumString(Target), primary_key=True)
+    why: Mapped[str] = mapped_column(SHORT)
+    reason: Mapped[str] = mapped_column(Text)
+    until: Mapped[datetime | None]
+    action_key: Mapped[str | None] = mapped_column(KEY)
+    dry_run: Mapped[bool] = mapped_column(Boolean, default=False)
+    decided_at: Mapped[datetime]
