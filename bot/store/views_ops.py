@@ -92,13 +92,13 @@ def ops_counts(session: Session) -> OpsCounts:
             (kind, str(state)): n
             for kind, state, n in session.execute(
                 select(Action.type, Action.state, func.count()).group_by(Action.type, Action.state)
-            ).tuples()
+            )
         },
         digests={
             str(state): n
             for state, n in session.execute(
                 select(DigestEntry.state, func.count()).group_by(DigestEntry.state)
-            ).tuples()
+            )
         },
         targets={
             (str(target), str(status)): n
@@ -107,7 +107,7 @@ def ops_counts(session: Session) -> OpsCounts:
                 .join(Change, Change.id == ChangeTarget.change_id)
                 .where(Change.gone_at.is_(None))
                 .group_by(ChangeTarget.target, ChangeTarget.status)
-            ).tuples()
+            )
         },
         stale_packages=session.scalar(
             select(func.count()).select_from(Package).where(Package.stale.is_(True))
@@ -121,7 +121,7 @@ def _inbox_by_state(session: Session) -> dict[str, int]:
         str(state): n
         for state, n in session.execute(
             select(InboxItem.state, func.count()).group_by(InboxItem.state)
-        ).tuples()
+        )
     }
 
 

@@ -41,7 +41,7 @@ def overview(session: Session) -> Overview:
         .join(Change, Change.id == ChangeTarget.change_id)
         .where(Change.gone_at.is_(None))
         .group_by(ChangeTarget.target, Change.kind, Change.branch, ChangeTarget.status)
-    ).tuples():
+    ):
         by_status[status] += n
         by_target[str(target)][status] += n
         by_kind[str(kind) if kind else "unclassified"][status] += n
@@ -52,7 +52,7 @@ def overview(session: Session) -> Overview:
         select(Change.kind, Change.branch, func.count())
         .where(Change.gone_at.is_(None))
         .group_by(Change.kind, Change.branch)
-    ).tuples():
+    ):
         changes_by_kind[str(kind) if kind else "unclassified"] += n
         changes_by_branch[branch] += n
     return Overview(
@@ -106,7 +106,7 @@ def recent_activity(session: Session, n: int = ACTIVITY_LENGTH) -> tuple[Activit
         select(StatusTransition, Change.name, Change.package)
         .join(Change, Change.id == StatusTransition.change_id)
         .order_by(StatusTransition.at.desc(), StatusTransition.id.desc()).limit(n)
-    ).tuples():
+    ):
         before = f"{t.from_status} → " if t.from_status else ""
         items.append(Activity(
             at=t.at, what="status", title=name, detail=f"{t.target}: {before}{t.to_status}"

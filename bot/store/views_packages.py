@@ -62,19 +62,19 @@ def package_rows(session: Session, names: Sequence[str]) -> list[PackageRow]:
     if not names:
         return []
     stale = dict(session.execute(select(Package.name, Package.stale)
-                                 .where(Package.name.in_(names))).tuples().all())
+                                 .where(Package.name.in_(names))).all())
     changes = dict(session.execute(
         select(Change.package, func.count())
         .where(Change.package.in_(names), Change.gone_at.is_(None))
         .group_by(Change.package)
-    ).tuples().all())
+    ).all())
     pairs: dict[str, dict[Status, int]] = defaultdict(dict)
     for package, status, n in session.execute(
         select(Change.package, ChangeTarget.status, func.count())
         .join(ChangeTarget, ChangeTarget.change_id == Change.id)
         .where(Change.package.in_(names), Change.gone_at.is_(None))
         .group_by(Change.package, ChangeTarget.status)
-    ).tuples():
+    ):
         pairs[package][status] = n
     return [
         PackageRow(
@@ -96,7 +96,7 @@ def package_detail(session: Session, name: str, page: PageRequest) -> PackageDet
         select(Change.branch, func.count())
         .where(Change.package == name, Change.gone_at.is_(None))
         .group_by(Change.branch)
-    ).tuples().all())
+    ).all())
     branches = tuple(
         BranchView(
             name=row.name, base=row.base, head=row.head, scan_status=row.scan_status,
@@ -129,7 +129,7 @@ def list_owners(session: Session) -> list[OwnerRow]:
             select(Change.owner, func.count(func.distinct(Change.package)), func.count())
             .where(Change.gone_at.is_(None))
             .group_by(Change.owner)
-        ).tuples()
+        )
     }
     pairs: dict[str | None, dict[Status, int]] = defaultdict(dict)
     for owner, status, n in session.execute(
@@ -137,7 +137,7 @@ def list_owners(session: Session) -> list[OwnerRow]:
         .join(ChangeTarget, ChangeTarget.change_id == Change.id)
         .where(Change.gone_at.is_(None))
         .group_by(Change.owner, ChangeTarget.status)
-    ).tuples():
+    ):
         pairs[owner][status] = n
     rows = [
         OwnerRow(

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from bot.store.view_records import TrendPoint
 
 WIDTH, HEIGHT = 720, 260
-LEFT, RIGHT, TOP, BOTTOM = 48, 16, 12, 28
+LEFT, RIGHT, TOP, BOTTOM = 48, 20, 12, 28
 #: (field of TrendPoint, label, CSS class); the class picks the colour.
 SERIES = (
     ("waiting", "pending (incl. reminded)", "waiting"),
