@@ -27,6 +27,7 @@ from bot.store import (
     reporting,
     targets,
 )
+from bot.store.acting_store import ActingStore
 from bot.store.chatops_store import ChatopsStore
 from bot.store.errors import StoreError, database_error
 from bot.store.inbox_store import InboxStore
@@ -273,6 +274,12 @@ class Store:
     def chatops(self) -> ChatopsStore:
         """The audit log with its command claims, and what a comment thread is about."""
         return ChatopsStore(self._transaction)
+
+    @property
+    def acting(self) -> ActingStore:
+        """Acting on pending changes: tracked changes, owners, the action log's history,
+        claiming and completing actions, and the policy's decisions."""
+        return ActingStore(self._transaction)
 
     # Trends
 
