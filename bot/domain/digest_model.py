@@ -7,7 +7,7 @@ escaping them is the renderer's job, once, at the edge.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from bot.domain.digest_input import DeadEvent, ScanRunPoint, StalePackage
 from bot.domain.model import Kind, Status, Target
@@ -41,12 +41,12 @@ class ChangeRef:
 
 @dataclass(frozen=True, slots=True)
 class NextStep:
-    """The one thing that moves a change: a command to write, and where (``url`` None: the
-    package's dashboard page)."""
+    """The one thing that moves a change: a command to write, and the thread to write it in
+    (``url`` None: the package has no tracking issue yet)."""
 
     command: str | None
     url: str | None
-    place: str
+    place: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,3 +192,8 @@ class ProjectDigest:
     upstreamed: tuple[WeekEvent, ...]
     upstreamed_total: int
     health: Health
+
+    @property
+    def last_day(self) -> date:
+        """The week's Sunday (``end`` is the next Monday, excluded)."""
+        return (self.end - timedelta(days=1)).date()

@@ -139,7 +139,7 @@ def _pending(view: WeekView, tracking: Mapping[str, str]) -> list[PendingChange]
                 step=NextStep(
                     command=f"/upstream submit {first.target}",
                     url=issue,
-                    place="the tracking issue" if issue else "the package's page",
+                    place="the tracking issue" if issue else None,
                 ),
             )
         )

@@ -256,6 +256,20 @@ class Forge(Protocol):
         draft: bool = False,
     ) -> ChangeRequest: ...
 
+    async def edit_change(
+        self,
+        repo: RepoRef,
+        number: int,
+        *,
+        title: str | None = None,
+        body: str | None = None,
+        draft: bool | None = None,
+    ) -> ChangeRequest:
+        """Change a change request's title, body or draft state (None leaves each as it
+        is); `title` is given without a draft prefix, as `ChangeRequest.title` reads.
+        Where drafts are a title prefix (GitLab, Gitea, Pagure) the adapter keeps it."""
+        ...
+
     async def permission(self, repo: RepoRef, user: str) -> Permission: ...
 
     def push_credentials(self) -> PushCredentials | None: ...

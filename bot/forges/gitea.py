@@ -320,6 +320,29 @@ class GiteaForge:
     async def open_issue(self, repo: RepoRef, title: str, body: str) -> Issue:
         return await self._writes.open_issue(repo, title, body)
 
+    async def edit_change(
+        self,
+        repo: RepoRef,
+        number: int,
+        *,
+        title: str | None = None,
+        body: str | None = None,
+        draft: bool | None = None,
+    ) -> ChangeRequest:
+        """PATCH the pull request; Gitea's draft is a WIP title prefix, so a new title or
+        draft state rewrites the title from what the request reads now."""
+        fields: dict[str, str] = {} if body is None else {"body": body}
+        if title is not None or draft is not None:
+            now = await self.get_change(repo, number)
+            plain = now.title if title is None else title
+            wanted = now.draft if draft is None else draft
+            prefix = self._wip_prefixes[0] if wanted and self._wip_prefixes else ""
+            fields["title"] = f"{prefix} {plain}" if prefix else plain
+        if not fields:
+            return await self.get_change(repo, number)
+        data = await self._client.send_json("PATCH", repo_path(repo, "pulls", str(number)), fields)
+        return self._parse_change(f"{repo.path}#{number}", data)
+
     async def edit_issue(
         self, repo: RepoRef, number: int, *, title: str | None = None, body: str | None = None
     ) -> Issue:

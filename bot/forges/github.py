@@ -15,6 +15,8 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
+from github.GithubObject import NotSet
+
 from bot.forges import github_decode as decode
 from bot.forges import github_threads as threads
 from bot.forges.base import (
@@ -289,6 +291,35 @@ class GithubForge:
             return decode.change(client.requester, created.raw_data)
 
         return await self._http.call(f"opening a pull request on {target.path}", work)
+
+    async def edit_change(
+        self,
+        repo: RepoRef,
+        number: int,
+        *,
+        title: str | None = None,
+        body: str | None = None,
+        draft: bool | None = None,
+    ) -> ChangeRequest:
+        """Title and body through REST; the draft state through GraphQL, the only way GitHub
+        changes it. Each step is idempotent, so a retried attempt repeats it harmlessly."""
+
+        def work(client: Client) -> ChangeRequest:
+            pull = repository(client, repo).get_pull(number)
+            if title is not None or body is not None:
+                pull.edit(
+                    title=NotSet if title is None else title,
+                    body=NotSet if body is None else body,
+                )
+            if draft is not None and bool(pull.draft) != draft:
+                if draft:
+                    pull.convert_to_draft()
+                else:
+                    pull.mark_ready_for_review()
+            edited = repository(client, repo).get_pull(number)
+            return decode.change(client.requester, edited.raw_data)
+
+        return await self._http.call(f"editing pull request {repo.path}#{number}", work)
 
     # -- issues and comments: github_threads.py --------------------------------------
 

@@ -295,6 +295,17 @@ class GitlabForge:
     async def get_change(self, repo: RepoRef, number: int) -> ChangeRequest:
         return await self._changes.get_change(repo, number)
 
+    async def edit_change(
+        self,
+        repo: RepoRef,
+        number: int,
+        *,
+        title: str | None = None,
+        body: str | None = None,
+        draft: bool | None = None,
+    ) -> ChangeRequest:
+        return await self._changes.edit_change(repo, number, title=title, body=body, draft=draft)
+
     async def commit_diff(self, repo: RepoRef, sha: str) -> bytes:
         return await self._changes.commit_diff(repo, sha)
 

@@ -246,6 +246,17 @@ class PagureForge:
     async def change_diff(self, repo: RepoRef, number: int) -> bytes:
         return await self._threads.change_diff(repo, number)
 
+    async def edit_change(
+        self,
+        repo: RepoRef,
+        number: int,
+        *,
+        title: str | None = None,
+        body: str | None = None,
+        draft: bool | None = None,
+    ) -> ChangeRequest:
+        return await self._threads.edit_change(repo, number, title=title, body=body, draft=draft)
+
     async def open_change(
         self,
         target: RepoRef,

@@ -74,10 +74,10 @@ def trend_chart(trend: Sequence[TrendWeek], *, width: int = 640, height: int = 2
 
 def _nice(value: int) -> int:
     """A round number at least `value` (at least 2, so that half of it is a whole number):
-    1, 2, 2.5, 3, 4, 5, 6 or 8 times a power of ten."""
+    1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6 or 8 times a power of ten."""
     step = 1
     while True:
-        for factor in (1, 2, 2.5, 3, 4, 5, 6, 8):
+        for factor in (1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8):
             top = step * factor
             if top >= max(value, 2) and top == int(top) and top % 2 == 0:
                 return int(top)

@@ -41,6 +41,7 @@ ROUTES: tuple[tuple[str, str, Handler, bool], ...] = (
     ("GET", _REPO + "/pulls", issues.list_pulls, False),
     ("POST", _REPO + "/pulls", issues.create_pull, True),
     ("GET", _REPO + r"/pulls/{index:\d+}", issues.get_pull, False),
+    ("PATCH", _REPO + r"/pulls/{index:\d+}", issues.edit_pull, True),
     ("GET", _REPO + r"/pulls/{index:\d+}.diff", issues.pull_diff, False),
     ("GET", _REPO + "/issues", issues.list_issues, False),
     ("POST", _REPO + "/issues", issues.create_issue, True),

@@ -108,6 +108,9 @@ class _Builder:
             files |= {p: d.decode() for p, d in plan.project.tree(version, history).items()}
             message = f"Release {version}" if position else f"Import {plan.name} {version}"
             self.releases[version] = self._commit(files, message, when)
+            # a release is tagged, as the spec's Source0 archive URL (`archive/v<version>`)
+            # expects: the tree there is what the source tarball unpacks to
+            self.repo.point(f"refs/tags/v{version}", self.releases[version])
             noun = self.rng.choice(NOUNS)
             files["README.md"] += f"\nThe `{noun}` option is documented in {version}.\n"
             later = when + self.rng.randrange(2, 40) * _DAY

@@ -295,6 +295,47 @@ class World:
                 )
             return change
 
+    def edit_change(
+        self,
+        forge: str,
+        path: str,
+        number: int,
+        *,
+        title: str | None = None,
+        body: str | None = None,
+        draft: bool | None = None,
+    ) -> SandboxChange:
+        """Set a change request's title (as the forge stores it), body or draft flag."""
+        with self.lock:
+            change = self.change(forge, path, number)
+            change.title = change.title if title is None else title
+            change.body = change.body if body is None else body
+            change.draft = change.draft if draft is None else draft
+            change.updated_at = self.clock()
+            return change
+
+    def follow_push(self, forge: str, source_repo: str, branch: str) -> list[SandboxChange]:
+        """After a push moved `branch` of `source_repo`, the open change requests from it
+        carry its new head, as a forge updates a request when its source branch moves."""
+        with self.lock:
+            head = gitstore.branch_head(self.git_dir(forge, source_repo), branch)
+            moved = []
+            for change in self._forges[forge].changes.values():
+                if (change.state, change.source_repo, change.source_branch) != (
+                    "open", source_repo, branch
+                ) or head is None or change.head_sha == head:
+                    continue
+                gitstore.fetch_ref(
+                    self.git_dir(forge, change.repo),
+                    self.git_dir(forge, source_repo),
+                    f"refs/heads/{branch}",
+                    f"refs/pull/{change.number}/head",
+                )
+                change.head_sha = head
+                change.updated_at = self.clock()
+                moved.append(change)
+            return moved
+
     def change_diff(self, forge: str, path: str, number: int) -> bytes:
         change = self.change(forge, path, number)
         return gitstore.diff(

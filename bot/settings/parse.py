@@ -6,6 +6,7 @@ from collections.abc import Collection, Mapping
 from typing import Any
 
 from bot.settings.branches import parse_branches
+from bot.settings.chatops import parse_chatops
 from bot.settings.errors import Problems
 from bot.settings.forges import parse_forges, parse_targets
 from bot.settings.health import parse_health
@@ -54,6 +55,7 @@ def parse_settings(
     digest = parse_digest(top, environ=environ, known_timezones=known_timezones)
     web = parse_web(top)
     health = parse_health(top)
+    chatops = parse_chatops(top)
     owners = parse_owners(top)
     top.finish()
     _check_roles(forges, problems)
@@ -85,6 +87,7 @@ def parse_settings(
         digest=digest,
         web=web,
         health=health,
+        chatops=chatops,
         owners=owners,
     )
 

@@ -266,6 +266,27 @@ class HealthSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class ChatopsSettings:
+    """The [chatops] section (bot/settings/chatops.py); the defaults suit one process."""
+
+    #: people who may run every command on every package, whatever their forge role:
+    #: "alice" on any forge, or "<forge name>:alice" on that forge only
+    trusted_users: tuple[str, ...] = ()
+    #: how long a commenter's permission on a repository is believed without asking again
+    permission_ttl: timedelta = timedelta(minutes=5)
+    #: the largest webhook body accepted, in bytes (larger: 413)
+    max_body_size: int = 5 * 1024 * 1024
+    #: inbox workers per process, and attempts per event before it is kept as dead
+    workers: int = 2
+    max_attempts: int = 6
+    #: how often the comments of upstream requests the bot opened are read (0s: never)
+    poll_interval: timedelta = timedelta(minutes=10)
+
+    def trusts(self, forge: str, user: str) -> bool:
+        return user in self.trusted_users or f"{forge}:{user}" in self.trusted_users
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     """A whole, validated deployment configuration; `source` names the file it came from."""
 
@@ -281,6 +302,7 @@ class Settings:
     web: WebSettings
     health: HealthSettings = HealthSettings()
     owners: tuple[OwnerSettings, ...] = ()
+    chatops: ChatopsSettings = ChatopsSettings()
 
     def forge(self, name: str) -> ForgeSettings:
         """The forge called `name`; raises KeyError for a name the configuration lacks."""

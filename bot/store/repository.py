@@ -7,7 +7,7 @@ transaction. Time comes in as ``now``: nothing here reads a clock.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
@@ -19,6 +19,7 @@ from bot.domain.digest_input import DigestInputs
 from bot.domain.model import Status, Target
 from bot.domain.overrides import Override, OverrideKind
 from bot.store import (
+    bulk,
     digest_ledger,
     digest_queries,
     inventory,
@@ -280,6 +281,11 @@ class Store:
         """Acting on pending changes: tracked changes, owners, the action log's history,
         claiming and completing actions, and the policy's decisions."""
         return ActingStore(self._transaction)
+
+    def load_rows(self, rows: Mapping[str, Sequence[Mapping[str, Any]]]) -> int:
+        """Insert many rows per table at once (generated worlds, benchmarks); see bulk.py."""
+        with self._transaction("bulk loading rows into") as session:
+            return bulk.load_rows(session, rows)
 
     # Trends
 
