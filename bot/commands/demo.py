@@ -133,8 +133,10 @@ async def _cycle(
     store = await asyncio.to_thread(_demo_store, world.root)
     started = asyncio.get_running_loop().time()
     try:
+        # every cycle reads the whole world: the report below counts what it read
         summary = await scan_once(
-            settings=settings, forges=forges, store=store, now=datetime.now(UTC)
+            settings=settings, forges=forges, store=store, now=datetime.now(UTC),
+            incremental=False,
         )
     finally:
         for adapter in forges.values():

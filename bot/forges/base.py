@@ -162,6 +162,8 @@ class Capability(StrEnum):
     EDIT_COMMENT = "edit-comment"  # no on Pagure: post a new comment instead
     REACT = "react"  # no on Pagure: acknowledge with a comment instead
     DRAFT = "draft"  # Pagure has no drafts; its adapter marks the title [WIP]
+    # no on Pagure: its project listing has no order, so `list_repos(since=...)` reads all
+    REPOS_BY_ACTIVITY = "repos-by-activity"
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,7 +184,11 @@ class Forge(Protocol):
     name: str
     capabilities: frozenset[Capability]
 
-    async def list_repos(self, namespace: str) -> list[Repo]: ...
+    async def list_repos(self, namespace: str, *, since: datetime | None = None) -> list[Repo]:
+        """The namespace's repositories; with `since`, only those updated at or after it,
+        newest first, reading pages only until an older one (with `REPOS_BY_ACTIVITY`;
+        a forge without it reads every page and filters)."""
+        ...
 
     async def get_repo(self, repo: RepoRef) -> Repo: ...
 

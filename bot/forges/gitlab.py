@@ -116,26 +116,30 @@ class GitlabForge:
 
     # -- repositories ------------------------------------------------------------------
 
-    async def list_repos(self, namespace: str) -> list[Repo]:
-        """The projects directly in a group (`namespace` may be nested: `redhat/centos-stream`)."""
+    async def list_repos(self, namespace: str, *, since: datetime | None = None) -> list[Repo]:
+        """The projects directly in a group (`namespace` may be nested: `redhat/centos-stream`);
+        with `since`, newest activity first (`order_by=last_activity_at`) down to `since`."""
         group = self._gl.groups.get(namespace, lazy=True)
         doing = f"list projects of group {namespace}"
+        # by id: a project created while we page goes to the end, not in between
+        order = ("id", "asc") if since is None else ("last_activity_at", "desc")
         items = await self._calls.pages(
             doing,
-            f"group-projects:{namespace}",
+            f"group-projects:{namespace}:{order[0]}",
             lambda page, headers: [
                 p.asdict()
                 for p in group.projects.list(
-                    # by id: a project created while we page goes to the end, not in between
-                    order_by="id",
-                    sort="asc",
+                    order_by=order[0],
+                    sort=order[1],
                     **page_args(page, headers, per_page=self._page_size),
                 )
             ],
+            enough=None if since is None else lambda got: _older(got[-1], since) if got else True,
         )
         for item in items:
             self._lookup.remember(item)
-        return [read(self.name, doing, parse.repo, p) for p in items]
+        repos = [read(self.name, doing, parse.repo, p) for p in items]
+        return repos if since is None else [r for r in repos if r.updated_at >= since]
 
     async def get_repo(self, repo: RepoRef) -> Repo:
         data = await self._lookup.project(repo)
@@ -366,3 +370,12 @@ class GitlabForge:
         self, repo: RepoRef, number: int, *, title: str | None = None, body: str | None = None
     ) -> Issue:
         return await self._threads.edit_issue(repo, number, title=title, body=body)
+
+
+def _older(project: Json, since: datetime) -> bool:
+    """Whether a project of an activity-ordered listing is older than `since` (the rest of
+    the listing is, too)."""
+    try:
+        return parse.when(project.get("last_activity_at"), field="last_activity_at") < since
+    except parse.Unreadable:
+        return False  # read on; parsing the listing reports the field

@@ -293,6 +293,10 @@ class World:
                     f"refs/heads/{change.target_branch}",
                     change.head_sha or "",
                 )
+            # a merge pushes to the target branch; GitLab's project activity also counts
+            # merge request events, the other forges' repository dates do not
+            if state == "merged" or forge == "gitlab":
+                self.repo(forge, path).updated_at = change.updated_at
             return change
 
     def edit_change(

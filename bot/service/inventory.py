@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from bot.domain.health import HealthReport, Suppression, run_checks
@@ -70,6 +70,41 @@ async def take_inventory(
     return inventory
 
 
+@dataclass(frozen=True, slots=True)
+class PackageRead:
+    """One package read through the forge: its branch pairs, and the heads they were at.
+
+    `unchanged`: the heads equal the ones given as known, so nothing else was read.
+    """
+
+    results: list[PackageBranch]
+    heads: dict[str, str]
+    unchanged: bool = False
+
+
+async def read_package(
+    forge: Forge,
+    repo: RepoRef,
+    pairs: Sequence[BranchPair],
+    *,
+    rules: AnalysisRules,
+    suppressions: Sequence[Suppression] = (),
+    known_heads: Mapping[str, str] | None = None,
+) -> PackageRead:
+    """The package's branch pairs analyzed; with `known_heads`, only when a branch of a
+    pair moved since (one request when none did). Forge errors are in the results."""
+    try:
+        branches = {b.name: b.sha for b in await forge.list_branches(repo)}
+    except ForgeError as error:
+        failed = [PackageBranch(repo.name, p.downstream, p.base, error=str(error)) for p in pairs]
+        return PackageRead(failed, {})
+    names = {name for pair in pairs for name in (pair.downstream, pair.base)}
+    heads = {name: sha for name, sha in sorted(branches.items()) if name in names}
+    if known_heads is not None and heads == dict(known_heads):
+        return PackageRead([], heads, unchanged=True)
+    return PackageRead(await _pairs(forge, repo, pairs, rules, suppressions, heads), heads)
+
+
 async def _package(
     forge: Forge,
     repo: RepoRef,
@@ -77,10 +112,18 @@ async def _package(
     rules: AnalysisRules,
     suppressions: Sequence[Suppression],
 ) -> list[PackageBranch]:
-    try:
-        heads = {b.name: b.sha for b in await forge.list_branches(repo)}
-    except ForgeError as error:
-        return [PackageBranch(repo.name, p.downstream, p.base, error=str(error)) for p in pairs]
+    read = await read_package(forge, repo, pairs, rules=rules, suppressions=suppressions)
+    return read.results
+
+
+async def _pairs(
+    forge: Forge,
+    repo: RepoRef,
+    pairs: Sequence[BranchPair],
+    rules: AnalysisRules,
+    suppressions: Sequence[Suppression],
+    heads: Mapping[str, str],
+) -> list[PackageBranch]:
     results = []
     for pair in pairs:
         if pair.downstream not in heads or pair.base not in heads:

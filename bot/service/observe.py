@@ -13,8 +13,9 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from bot.domain.hunks import content_id, hunk_ids
 from bot.domain.model import Target
@@ -47,6 +48,19 @@ _DIFFED_BRANCH = re.compile(r"^stable")
 _DIFF_CONCURRENCY = 8
 
 
+#: a commit diff's identity: its patch id (None when git gives none) and its hunk ids
+Identity = tuple[str | None, tuple[str, ...]]
+
+
+class CommitIdentities(Protocol):
+    """Where commit identities read earlier are kept: a commit's diff never changes, so
+    each sha is read from the forge once."""
+
+    async def known(self, shas: Sequence[str]) -> dict[str, Identity]: ...
+
+    async def remember(self, found: Mapping[str, Identity]) -> None: ...
+
+
 @dataclass(frozen=True, slots=True)
 class Observed:
     """An observation and whether the repository exists at all (a project may not)."""
@@ -71,10 +85,12 @@ async def observe_target(
     target: Target,
     branch: str | None,
     package: str,
+    identities: CommitIdentities | None = None,
 ) -> Observed:
     """What `repo` holds on `branch` (None: its default branch) for `package`'s changes.
 
-    Raises the forge's errors except `NotFound`, which means an empty observation.
+    `identities` keeps commit diffs' identities between observations. Raises the forge's
+    errors except `NotFound`, which means an empty observation.
     """
     empty = TargetObservation(target, branch or "", repo=repo.path)
     try:
@@ -90,7 +106,9 @@ async def observe_target(
     tree, requests, commits = await asyncio.gather(
         read_remote_tree(forge, repo, ref=branch),
         _requests(forge, repo, branch, whole_diff=project),
-        _commits(forge, repo, sorted(heads), default=branch) if project else _none(),
+        _commits(forge, repo, sorted(heads), default=branch, identities=identities)
+        if project
+        else _none(),
     )
     files = tuple(observed_file(p.rpartition("/")[2], data) for p, data in sorted(tree.items()))
     spec = tree.get(f"{package}.spec", tree.get(f"SPECS/{package}.spec"))
@@ -131,7 +149,12 @@ async def _none() -> tuple[UpstreamCommit, ...]:
 
 
 async def _commits(
-    forge: Forge, repo: RepoRef, branches: list[str], *, default: str
+    forge: Forge,
+    repo: RepoRef,
+    branches: list[str],
+    *,
+    default: str,
+    identities: CommitIdentities | None,
 ) -> tuple[UpstreamCommit, ...]:
     diffed = {b for b in branches if b == default or _DIFFED_BRANCH.match(b)}
     per_branch = await asyncio.gather(
@@ -151,10 +174,7 @@ async def _commits(
             seen.setdefault(commit.sha, name)
             if name in diffed:
                 to_diff.add(commit.sha)
-    gate = asyncio.Semaphore(_DIFF_CONCURRENCY)
-    shas = sorted(to_diff)
-    identities = await asyncio.gather(*(_commit_identity(forge, repo, s, gate) for s in shas))
-    found = dict(zip(shas, identities, strict=True))
+    found = await _identities(forge, repo, sorted(to_diff), identities)
     commits = []
     for sha, name in seen.items():
         diff_id, hunks = found.get(sha, (None, ()))
@@ -162,16 +182,36 @@ async def _commits(
     return tuple(commits)
 
 
+async def _identities(
+    forge: Forge, repo: RepoRef, shas: list[str], kept: CommitIdentities | None
+) -> dict[str, Identity]:
+    """Each commit's identity, read from `kept` where it is there, else diffed (and kept)."""
+    found = await kept.known(shas) if kept is not None else {}
+    missing = [sha for sha in shas if sha not in found]
+    gate = asyncio.Semaphore(_DIFF_CONCURRENCY)
+    read = dict(
+        zip(
+            missing,
+            await asyncio.gather(*(_commit_identity(forge, repo, s, gate) for s in missing)),
+            strict=True,
+        )
+    )
+    fresh = {sha: identity for sha, identity in read.items() if identity is not None}
+    if kept is not None and fresh:
+        await kept.remember(fresh)
+    return {**found, **{sha: identity or (None, ()) for sha, identity in read.items()}}
+
+
 async def _commit_identity(
     forge: Forge, repo: RepoRef, sha: str, gate: asyncio.Semaphore
-) -> tuple[str | None, tuple[str, ...]]:
+) -> Identity | None:
     """A commit's patch id and hunk ids; none for a commit the forge cannot diff (gone
     since it was listed, or a merge whose diff the forge refuses)."""
     async with gate:
         try:
             diff = await forge.commit_diff(repo, sha)
         except (NotFound, Invalid):
-            return None, ()
+            return None  # not kept: the forge may diff it another time
     return patch_id(diff), tuple(h.id for h in hunk_ids(diff))
 
 

@@ -1,89 +1,47 @@
-"""One scan pass: every downstream change of every package and branch, its upstream status
-in each configured target, stored with its reasons; a package whose forge calls fail is
-marked stale and keeps its last known status."""
+"""One scan pass: the packages that changed since the last scan (discovery), each read,
+decided and saved as a work item of a scan run, by a few workers that claim items under a
+lease; a package whose forge calls fail is marked stale, keeps its last known statuses
+and is retried later. A run whose process died is resumed by the next scan."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections import Counter, defaultdict
+import os
+import secrets
+import socket
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field, replace
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
-from bot.domain.change import Change, scoped_id
-from bot.domain.model import ChangeType, Status, Target
 from bot.domain.rules import AnalysisRules
-from bot.domain.upstream_status import StatusDecision, StatusRules, decide_status
-from bot.forges.base import Forge, RepoRef
-from bot.forges.errors import ForgeError
-from bot.service.forge_urls import UrlMap, url_map_from_settings
-from bot.service.inventory import BranchPair, Inventory, PackageBranch, take_inventory
-from bot.service.observe import Observed, observe_target, resolve_links
+from bot.domain.upstream_status import StatusRules
+from bot.forges.base import Forge
+from bot.service.commit_cache import StoredIdentities
+from bot.service.discovery import Plan, Watched, plan_packages, read_watch, watches
+from bot.service.forge_urls import url_map_from_settings
+from bot.service.inventory import Inventory
+from bot.service.package_scan import DEFAULT_PROJECT_NAMESPACE, Job, Outcome, PackageScanner
+from bot.service.scan_report import PlannedTransition, ScanProgress, ScanSummary, tally
 from bot.settings import Settings
 from bot.store import Store
-from bot.store.records import BranchRecord, ChangeRecord, PackageRecord, ScanStatus, SnapshotCounts
+from bot.store.records import WorkState
+from bot.store.scan_records import WorkItem
 
 log = logging.getLogger(__name__)
 
+__all__ = ["PlannedTransition", "ScanProgress", "ScanSummary", "scan_once"]
+
 ACTOR = "scan"
-#: Where the original projects live on the project forge when its settings name no namespace.
-DEFAULT_PROJECT_NAMESPACE = "upstream"
 _STATUS_RULES = StatusRules()
-_AGE_BUCKETS = ((7, "<1w"), (30, "<1m"), (90, "<3m"), (365, "<1y"))
-
-
-@dataclass(frozen=True, slots=True)
-class Decided:
-    """One (change, target) row of a scan."""
-
-    package: str
-    branch: str
-    change: Change
-    target: Target
-    target_branch: str
-    decision: StatusDecision
-
-
-@dataclass(frozen=True, slots=True)
-class ScanProgress:
-    """Where a scan pass stands, reported after each package."""
-
-    done: int
-    total: int
-    package: str
-    stale: int
-
-
-@dataclass(frozen=True, slots=True)
-class PlannedTransition:
-    """A status change a dry run would have written."""
-
-    change_id: str
-    target: Target
-    from_status: Status | None
-    to_status: Status
-    reason: str | None
-
-
-@dataclass(slots=True)
-class ScanSummary:
-    #: 0 for a dry run, which opens no scan run
-    run_id: int
-    packages: int = 0
-    stale: dict[str, str] = field(default_factory=dict)
-    changes: int = 0
-    transitions: int = 0
-    gone: int = 0
-    #: (target, status) → rows
-    rows: Counter[tuple[str, str]] = field(default_factory=Counter)
-    #: pending rows by age bucket
-    ages: Counter[str] = field(default_factory=Counter)
-    #: what the pass read and analyzed, for reports
-    inventory: Inventory | None = None
-    dry_run: bool = False
-    #: in a dry run, the transitions a real pass would write
-    planned: list[PlannedTransition] = field(default_factory=list)
+#: how many packages are scanned at once (the forges' own limits queue their requests)
+WORKERS = 16
+#: how long a claimed package is left to its worker before another may take it
+LEASE = timedelta(minutes=10)
+#: retry delays of a failing package: the next scan, then doubling from this, up to the cap
+RETRY_BASE = timedelta(minutes=15)
+RETRY_CAP = timedelta(hours=6)
 
 
 async def scan_once(
@@ -97,241 +55,252 @@ async def scan_once(
     status_rules: StatusRules = _STATUS_RULES,
     progress: Callable[[ScanProgress], None] | None = None,
     dry_run: bool = False,
+    incremental: bool = True,
+    workers: int = WORKERS,
 ) -> ScanSummary:
-    """Scan the downstream forge's packages (or the named ones) and store what was found.
+    """Scan what changed on the forges since the last scan (or the named `packages`, or
+    everything when not `incremental`) and store what was found.
 
     `forges` maps each configured forge's name to its adapter; `now` dates everything.
     `progress` hears about each package once it is done. A `dry_run` reads the forges
     and the store, writes nothing, and lists the transitions it would have written.
     """
-    downstream = settings.downstream_forge
-    namespace = downstream.namespace or "rpms"
-    summary = ScanSummary(run_id=0 if dry_run else store.start_scan_run(now=now), dry_run=dry_run)
-    inventory = await take_inventory(
-        forges[downstream.name],
-        namespace,
-        [BranchPair(b.downstream, b.base) for b in settings.branches],
-        rules=rules or _rules(settings),
-        suppressions=settings.health.suppressions,
-        packages=packages or settings.scan.include or None,
+    scanner = PackageScanner(
+        settings=settings, forges=forges, store=store, urls=url_map_from_settings(settings),
+        rules=rules or _rules(settings), status_rules=status_rules, now=now,
+        identities=StoredIdentities(store, now=now, write=not dry_run),
     )
-    summary.inventory = inventory
-    by_package: dict[str, list[PackageBranch]] = defaultdict(list)
-    for result in inventory.results:
-        if result.package not in settings.scan.exclude:
-            by_package[result.package].append(result)
-    urls = url_map_from_settings(settings)
-    observer = _Observer(settings, forges, urls)
-    outcomes = await asyncio.gather(
-        *(_decide_package(observer, name, results, now, status_rules)
-          for name, results in sorted(by_package.items())),
-        return_exceptions=False,
-    )
-    kinds: Counter[str] = Counter()
-    branches: Counter[str] = Counter()
-    for name, results, decided, error in outcomes:
-        summary.packages += 1
-        error = error or next((r.error for r in results if r.error), None)
-        if error is not None:
-            summary.stale[name] = error
-        if dry_run:
-            if error is None:
-                _plan_package(store, name, decided, summary)
-        else:
-            store.upsert_package(
-                PackageRecord(
-                    name, f"{namespace}/{name}", stale=error is not None, last_error=error
-                ),
-                now=now,
-            )
-            if error is None:
-                _store_package(store, name, results, decided, now, summary)
-        if progress is not None:
-            progress(ScanProgress(summary.packages, len(outcomes), name, len(summary.stale)))
-        if error is not None:
-            continue
-        for row in decided:
-            summary.rows[(str(row.target), str(row.decision.status))] += 1
-            kinds[str(row.change.kind)] += 1
-            branches[row.branch] += 1
     if dry_run:
-        return summary
-    by_target: Counter[str] = Counter()
-    by_status: Counter[str] = Counter()
-    for (target, status), n in summary.rows.items():
-        by_target[target] += n
-        by_status[status] += n
-    store.add_snapshot(
-        SnapshotCounts(dict(by_status), dict(kinds), dict(by_target), dict(branches), {},
-                       dict(summary.ages)),
-        now=now,
-        scan_run_id=summary.run_id,
+        return await _dry_run(scanner, settings, forges, store, now, packages, incremental,
+                              progress, workers)
+    run = await asyncio.to_thread(store.scans.open_run, now=now, resume=not packages)
+    summary = ScanSummary(run_id=run.id, resumed=run.resumed, inventory=Inventory())
+    plan = await _plan(settings, forges, store, now, packages, incremental, record=True)
+    summary.skipped, summary.deferred = plan.skipped, dict(plan.deferred)
+    queued = await asyncio.to_thread(
+        store.scans.queue_work, run.id, {n: j.reason for n, j in plan.jobs.items()}, now=now
     )
-    store.finish_scan_run(
-        summary.run_id,
-        status=ScanStatus.PARTIAL if summary.stale else ScanStatus.OK,
-        now=now,
-        packages_scanned=summary.packages,
-        changes_seen=summary.changes,
-        error="; ".join(f"{p}: {e}" for p, e in sorted(summary.stale.items())) or None,
+    log.info("scan planned", extra={"run": run.id, "queued": len(queued),
+                                    "skipped": plan.skipped, "resumed": run.resumed})
+    state = await asyncio.to_thread(store.scans.run_state, run.id)
+    counter = _Counter(state.work.get(WorkState.DONE, 0) + state.work.get(WorkState.FAILED, 0),
+                       sum(state.work.values()), progress)
+    crew = _Crew(scanner, store, run.id, plan.jobs, now, summary, counter)
+    orphans = _orphans(await asyncio.to_thread(store.scans.lease_owners, run.id))
+    await asyncio.gather(*(crew.work(orphans) for _ in range(max(1, workers))))
+    summary.finished = await asyncio.to_thread(
+        store.scans.close_run, run.id, now=now, changes_seen=summary.changes
     )
+    await _report(store, summary, now, snapshot=summary.finished)
     return summary
 
 
-class _Observer:
-    """Observations per (target, branch, package), shared by a package's branches."""
+@dataclass(slots=True)
+class _Counter:
+    done: int
+    total: int
+    progress: Callable[[ScanProgress], None] | None
+    stale: int = 0
 
-    def __init__(self, settings: Settings, forges: Mapping[str, Forge], urls: UrlMap) -> None:
-        self.settings = settings
-        self.forges = forges
-        self.urls = urls
-        self.cache: dict[tuple[Target, str | None, str], asyncio.Task[Observed]] = {}
+    def tick(self, package: str, *, stale: bool) -> None:
+        self.done += 1
+        self.stale += stale
+        if self.progress is not None:
+            self.progress(ScanProgress(self.done, self.total, package, self.stale))
 
-    def where(self, target: Target, package: str) -> tuple[Forge, RepoRef] | None:
-        config = self.settings.target(target)
-        if config is None or config.forge not in self.forges:
-            return None
-        forge = self.settings.forge(config.forge)
-        namespace = forge.namespace or (
-            DEFAULT_PROJECT_NAMESPACE if target is Target.PROJECT else "rpms"
-        )
-        return self.forges[config.forge], RepoRef(namespace, package)
 
-    async def observe(self, target: Target, branch: str | None, package: str) -> Observed | None:
-        where = self.where(target, package)
-        if where is None:
-            return None
-        key = (target, branch, package)
-        if key not in self.cache:
-            forge, repo = where
-            self.cache[key] = asyncio.ensure_future(
-                observe_target(forge, repo, target=target, branch=branch, package=package)
+@dataclass(slots=True)
+class _Crew:
+    """Workers that claim the run's items one at a time until none is left."""
+
+    scanner: PackageScanner
+    store: Store
+    run_id: int
+    jobs: Mapping[str, Job]
+    now: datetime
+    summary: ScanSummary
+    counter: _Counter
+    owner: str = field(default_factory=lambda: _owner_id())
+
+    async def work(self, orphans: list[str]) -> None:
+        scans = self.store.scans
+        while True:
+            claimed = await asyncio.to_thread(
+                scans.claim_work, self.run_id, owner=self.owner, now=self.now, lease=LEASE,
+                orphans=orphans,
             )
-        return await self.cache[key]
+            if not claimed:
+                return
+            for item in claimed:
+                await self._one(item)
 
-    async def with_urls(self, observed: Observed, change: Change) -> Observed:
-        config = self.settings.target(observed.observation.target)
-        links = [
-            link
-            for link in self.urls.links((*change.references, change.status_raw or ""))
-            if config is not None and link.forge == config.forge
-        ]
-        if not links:
-            return observed
-        resolved = await resolve_links(self.forges[links[0].forge], links)
-        return replace(observed, observation=replace(observed.observation, urls=resolved))
-
-
-async def _decide_package(
-    observer: _Observer,
-    package: str,
-    results: list[PackageBranch],
-    now: datetime,
-    rules: StatusRules,
-) -> tuple[str, list[PackageBranch], list[Decided], str | None]:
-    decided: list[Decided] = []
-    try:
-        for result in results:
-            if result.analysis is None:
-                continue
-            mapping = observer.settings.branch(result.branch)
-            wanted = [(t.target, t.branch) for t in (mapping.targets if mapping else ())]
-            wanted.append((Target.PROJECT, None))
-            for target, target_branch in wanted:
-                observed = await observer.observe(target, target_branch, package)
-                if observed is None or (target is Target.PROJECT and not observed.exists):
-                    continue
-                for change in result.analysis.changes:
-                    if target is Target.PROJECT and change.type is not ChangeType.PATCH:
-                        continue
-                    seen = await observer.with_urls(observed, change)
-                    decision = decide_status(change, seen.observation, now=now, rules=rules)
-                    decided.append(
-                        Decided(package, result.branch, change, target,
-                                seen.observation.branch, decision)
-                    )
-    except ForgeError as error:
-        log.warning("package left stale", extra={"package": package, "error": str(error)})
-        return package, results, [], f"{type(error).__name__}: {error}"
-    return package, results, decided, None
+    async def _one(self, item: WorkItem) -> None:
+        job = self.jobs.get(item.package) or Job(item.package, item.reason or "unfinished")
+        outcome = await _scan(self.scanner, job)
+        summary = self.summary
+        if outcome.result is None:
+            error = outcome.error or "unknown error"
+            await asyncio.to_thread(
+                self.store.scans.fail_work, item.package,
+                repo=f"{self.scanner.namespace}/{item.package}", error=error, now=self.now,
+                retry_at=self.now + retry_delay(item.attempts + 1),
+            )
+            summary.stale[item.package] = error
+        else:
+            saved = await asyncio.to_thread(
+                self.store.scans.save_package, outcome.result, now=self.now, actor=ACTOR
+            )
+            summary.transitions += saved.transitions
+            summary.changes += saved.changes
+            summary.gone += saved.gone
+        _account(summary, outcome)
+        self.counter.tick(item.package, stale=outcome.result is None)
 
 
-def _store_package(
+async def _dry_run(
+    scanner: PackageScanner,
+    settings: Settings,
+    forges: Mapping[str, Forge],
     store: Store,
-    package: str,
-    results: list[PackageBranch],
-    decided: list[Decided],
     now: datetime,
-    summary: ScanSummary,
-) -> None:
-    for result in results:
-        store.upsert_branch(
-            BranchRecord(package, result.branch, result.base, scan_status=ScanStatus.OK), now=now
-        )
-        changes = result.analysis.changes if result.analysis is not None else ()
-        recorded = store.record_changes(
-            package, result.branch, [_record(package, result.branch, c) for c in changes], now=now
-        )
-        summary.changes += len(changes)
-        summary.gone += len(recorded.gone)
-    first_seen = {
-        stored.record.id: stored.first_seen
-        for result in results
-        for stored in store.list_changes(package, result.branch)
-    }
-    for row in decided:
-        change_id = scoped_id(package, row.branch, row.change.id)
-        decision = row.decision
-        evidence: dict[str, object] = {"target_branch": row.target_branch}
-        if decision.evidence is not None:
-            evidence.update({k: v for k, v in asdict(decision.evidence).items() if v is not None})
-        if decision.warnings:
-            evidence["warnings"] = list(decision.warnings)
-        since = first_seen.get(change_id)
-        if decision.status is Status.PENDING and since is not None:
-            # The age lives in the evidence, not the reason: a reason that changed every
-            # day would write a transition every day.
-            evidence["age_days"] = max((now - since).days, 0)
-            summary.ages[_bucket(evidence["age_days"])] += 1
-        changed = store.set_target_status(
-            change_id, row.target, decision.status, reason=decision.reason,
-            evidence=evidence, now=now, actor=ACTOR,
-            url=decision.evidence.url if decision.evidence else None,
-        )
-        summary.transitions += changed
+    packages: Sequence[str] | None,
+    incremental: bool,
+    progress: Callable[[ScanProgress], None] | None,
+    workers: int,
+) -> ScanSummary:
+    summary = ScanSummary(run_id=0, dry_run=True, inventory=Inventory())
+    plan = await _plan(settings, forges, store, now, packages, incremental, record=False)
+    summary.skipped, summary.deferred = plan.skipped, dict(plan.deferred)
+    counter = _Counter(0, len(plan.jobs), progress)
+    queue = list(plan.jobs.values())
+
+    async def work() -> None:
+        while queue:
+            job = queue.pop(0)
+            outcome = await _scan(scanner, job)
+            if outcome.result is None:
+                summary.stale[job.package] = outcome.error or "unknown error"
+            else:
+                await asyncio.to_thread(_plan_transitions, store, outcome, summary)
+            _account(summary, outcome)
+            for row in outcome.decided:
+                summary.rows[(str(row.target), str(row.decision.status))] += 1
+            counter.tick(job.package, stale=outcome.result is None)
+
+    await asyncio.gather(*(work() for _ in range(max(1, workers))))
+    return summary
 
 
-def _plan_package(store: Store, package: str, decided: list[Decided], summary: ScanSummary) -> None:
-    for row in decided:
-        change_id = scoped_id(package, row.branch, row.change.id)
-        current = store.get_target_status(change_id, row.target)
-        status, reason = row.decision.status, row.decision.reason
-        if current is None or (current.status, current.reason) != (status, reason):
+async def _scan(scanner: PackageScanner, job: Job) -> Outcome:
+    try:
+        return await scanner.scan(job)
+    except Exception as error:  # one package's bug must not stop the others
+        log.exception("package scan failed", extra={"package": job.package})
+        return Outcome(job, error=f"{type(error).__name__}: {error}")
+
+
+async def _plan(
+    settings: Settings,
+    forges: Mapping[str, Forge],
+    store: Store,
+    now: datetime,
+    packages: Sequence[str] | None,
+    incremental: bool,
+    *,
+    record: bool,
+) -> Plan:
+    watched: dict[str, Watched] = {}
+    if not packages:
+        found = watches(settings, forges, DEFAULT_PROJECT_NAMESPACE)
+        read = await asyncio.gather(
+            *(read_watch(forges[w.forge], w, store, full=not incremental, record=record)
+              for w in found.values())
+        )
+        watched = dict(zip(found, read, strict=True))
+    else:
+        downstream = watches(settings, forges, DEFAULT_PROJECT_NAMESPACE)["downstream"]
+        states = await asyncio.to_thread(
+            store.scans.watch_states, downstream.forge, downstream.namespace
+        )
+        watched["downstream"] = Watched(downstream, {p.rpartition("/")[2]: s
+                                                     for p, s in states.items()})
+    items = await asyncio.to_thread(store.scans.work_items)
+    scan = settings.scan
+
+    def wants(package: str, autopatched: bool) -> bool:
+        if package in scan.exclude:
+            return False
+        return not scan.include or package in scan.include or autopatched
+
+    return plan_packages(watched, items, wants=wants, now=now, asked=packages,
+                         full=not incremental)
+
+
+def _plan_transitions(store: Store, outcome: Outcome, summary: ScanSummary) -> None:
+    assert outcome.result is not None
+    for row in outcome.result.statuses:
+        current = store.get_target_status(row.change_id, row.target)
+        if current is None or (current.status, current.reason) != (row.status, row.reason):
             summary.planned.append(PlannedTransition(
-                change_id, row.target, current.status if current else None, status, reason
+                row.change_id, row.target, current.status if current else None, row.status,
+                row.reason,
             ))
             summary.transitions += 1
 
 
-def _record(package: str, branch: str, change: Change) -> ChangeRecord:
-    return ChangeRecord(
-        id=scoped_id(package, branch, change.id),
-        type=change.type,
-        operation=change.operation,
-        name=change.name,
-        content_id=change.content_id or change.id,
-        kind=change.kind,
-        upstreamable=change.upstreamable,
-        declared_status=change.declared_status,
-        declared_raw=change.status_raw,
-        patch_id=change.patch_id,
-        evidence={"analysis_id": change.id, "why": list(change.evidence), "file": change.file},
-        missing_file=change.missing_file,
-    )
+def _account(summary: ScanSummary, outcome: Outcome) -> None:
+    summary.packages += 1
+    summary.touched.append(outcome.job.package)
+    if outcome.unchanged:
+        summary.unchanged.append(outcome.job.package)
+    if summary.inventory is not None:
+        summary.inventory.results.extend(outcome.read)
+        summary.inventory.packages += 1
 
 
-def _bucket(days: int) -> str:
-    return next((label for limit, label in _AGE_BUCKETS if days < limit), ">=1y")
+async def _report(store: Store, summary: ScanSummary, now: datetime, *, snapshot: bool) -> None:
+    """The summary's counts from the whole stored inventory (skipped packages included),
+    pending ages brought up to date, and the run's snapshot when this scan closed it."""
+    rows = await asyncio.to_thread(store.scans.inventory_rows)
+    counts, ages = tally(rows, now)
+    summary.rows = counts.rows
+    summary.ages = Counter(counts.snapshot.by_age)
+    await asyncio.to_thread(store.scans.refresh_ages, ages)
+    if snapshot:
+        await asyncio.to_thread(
+            store.add_snapshot, counts.snapshot, now=now, scan_run_id=summary.run_id
+        )
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """How long a package that failed `attempts` times in a row waits: the first failure
+    is retried by the next scan, later ones back off."""
+    if attempts <= 1:
+        return timedelta(0)
+    return min(RETRY_CAP, RETRY_BASE * 2 ** (attempts - 2))
+
+
+def _owner_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
+
+
+def _orphans(owners: list[str]) -> list[str]:
+    """Lease owners on this host whose process is gone: their items need not wait for the
+    lease to run out (a crash and a restart on one machine resume at once)."""
+    host = socket.gethostname()
+    gone = []
+    for owner in owners:
+        where, _, rest = owner.partition(":")
+        pid = rest.partition(":")[0]
+        if where != host or not pid.isdigit() or int(pid) == os.getpid():
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            gone.append(owner)
+        except PermissionError:
+            continue  # alive, someone else's
+    return gone
 
 
 def _rules(settings: Settings) -> AnalysisRules:
@@ -343,3 +312,4 @@ def _rules(settings: Settings) -> AnalysisRules:
         words=distribution.words,
         vendor_words=distribution.vendor_words,
     )
+
