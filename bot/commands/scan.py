@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import os
 import signal
 import sys
@@ -25,6 +24,7 @@ from bot.sandbox import gitea_api, github_api, gitlab_api, pagure_api
 from bot.sandbox.faults import Faults
 from bot.sandbox.server import SandboxError, start_sandbox
 from bot.sandbox.world import World
+from bot.service.logs import configure_logging
 from bot.service.scan import ScanSummary, scan_once
 from bot.service.scan_jobs import ScanJobs, full_scan_job, mr_sync_job
 from bot.service.scheduler import build_scheduler
@@ -73,7 +73,8 @@ def run(args: argparse.Namespace) -> int:
             summary = asyncio.run(_scan_once(args, settings, store))
             print_summary(summary)
         else:
-            _log_to_stderr()
+            # a long-running process: its jobs log JSON lines to standard error
+            configure_logging()
             asyncio.run(_scan_on_schedule(args, settings, store))
     except (SettingsError, StoreError, SandboxError) as error:
         print(f"upstream-bot scan: {error}", file=sys.stderr)
@@ -121,14 +122,6 @@ def _open(args: argparse.Namespace) -> tuple[Settings, Store]:
     engine = open_engine(url)
     migrate(engine)
     return settings, Store(session_factory(engine))
-
-
-def _log_to_stderr() -> None:
-    """The scheduled scan is a long-running process: its job logs go to standard error."""
-    logging.basicConfig(
-        level=logging.INFO, stream=sys.stderr,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
 
 
 @asynccontextmanager

@@ -16,7 +16,6 @@ import math
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, Iterable
-from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 
@@ -26,12 +25,11 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from bot.service.logs import log_context
+
 log = logging.getLogger(__name__)
 
 JobFactory = Callable[[], Awaitable[object]]
-
-#: the id of the job whose run the current task belongs to, for log records
-current_job: ContextVar[str | None] = ContextVar("upstream_bot_job", default=None)
 
 #: how late a run may start and still run: long enough that a restart or a busy event loop
 #: does not skip a weekly digest, short enough that a run from yesterday is not done today
@@ -169,22 +167,21 @@ class BotScheduler(AsyncIOScheduler):
             assert task is not None
             self._tasks[task] = job_id
             self.runs[job_id] += 1
-            token = current_job.set(job_id)
             started = time.monotonic()
-            log.info("job started", extra={"job": job_id})
-            try:
-                await run()
-            except Exception:
-                self.failures[job_id] += 1
-                log.exception("job failed; its next run stays scheduled", extra={"job": job_id})
-            else:
-                log.info(
-                    "job finished",
-                    extra={"job": job_id, "seconds": round(time.monotonic() - started, 3)},
-                )
-            finally:
-                current_job.reset(token)
-                del self._tasks[task]
+            # every record logged during the run, by any module, carries the job's id
+            with log_context(job_id=job_id):
+                log.info("job started")
+                try:
+                    await run()
+                except Exception:
+                    self.failures[job_id] += 1
+                    log.exception("job failed; its next run stays scheduled")
+                else:
+                    log.info(
+                        "job finished", extra={"seconds": round(time.monotonic() - started, 3)}
+                    )
+                finally:
+                    del self._tasks[task]
 
         return guarded
 

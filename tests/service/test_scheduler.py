@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from apscheduler.events import EVENT_JOB_MAX_INSTANCES, JobEvent
 
+from bot.service.logs import current_context
 from bot.service.scheduler import (
     BotScheduler,
     Cron,
@@ -18,7 +19,6 @@ from bot.service.scheduler import (
     JobSpec,
     Once,
     build_scheduler,
-    current_job,
 )
 
 TICK = timedelta(milliseconds=20)
@@ -41,7 +41,7 @@ async def test_a_failing_run_is_counted_and_the_next_run_still_happens(
     second = asyncio.Event()
 
     async def flaky() -> None:
-        calls.append(current_job.get())
+        calls.append(current_context().get("job_id"))
         if len(calls) == 1:
             raise RuntimeError("the forge is down")
         second.set()
@@ -52,7 +52,7 @@ async def test_a_failing_run_is_counted_and_the_next_run_still_happens(
     await asyncio.wait_for(second.wait(), WAIT)
     assert scheduler.failures["flaky"] == 1
     assert calls[:2] == ["flaky", "flaky"]
-    assert current_job.get() is None
+    assert "job_id" not in current_context()
 
 
 async def test_a_long_run_is_not_started_twice(stopped: list[BotScheduler]) -> None:
