@@ -218,6 +218,35 @@ class GitlabChanges:
             self._forge, doing, lambda d: parse.change(d, target=target, source=source), data
         )
 
+    async def edit_change(
+        self,
+        repo: RepoRef,
+        number: int,
+        *,
+        title: str | None = None,
+        body: str | None = None,
+        draft: bool | None = None,
+    ) -> ChangeRequest:
+        """PUT the merge request; GitLab's draft state is its title's `Draft:` prefix, so a
+        new title or draft state rewrites the title from what the request reads now."""
+        doing = f"edit merge request {repo.path}!{number}"
+        changes: Json = {}
+        if body is not None:
+            changes["description"] = body
+        if title is not None or draft is not None:
+            now = await self.get_change(repo, number)
+            wanted = now.draft if draft is None else draft
+            plain = now.title if title is None else title
+            changes["title"] = f"Draft: {plain}" if wanted else plain
+        requests = self._lookup.api(repo).mergerequests
+        if changes:
+            data = await self._calls.run(
+                doing, lambda: requests.update(number, changes, **NO_RETRY)
+            )
+        else:
+            data = await self._merge_request(repo, number)
+        return await self._change(doing, repo, data)
+
     async def _change(self, doing: str, target: RepoRef, data: Json) -> ChangeRequest:
         source = target
         source_id = data.get("source_project_id")

@@ -90,6 +90,15 @@ def pull_request(repo: RepoRef, number: int) -> Request:
     return Request("GET", f"{API}/{_repo(repo)}/pull-request/{number}")
 
 
+def edit_pull_request(repo: RepoRef, number: int, *, title: str, body: str | None) -> Request:
+    """Pagure's pull request update takes the title always, the description (its "initial
+    comment") when given; a draft is the title's prefix."""
+    form = [("title", title)]
+    if body is not None:
+        form.append(("initial_comment", body))
+    return Request("POST", f"{API}/{_repo(repo)}/pull-request/{number}", form=tuple(form))
+
+
 def pull_request_diff(repo: RepoRef, number: int) -> Request:
     """The web route for a pull request's diff: the API gives only per-file statistics."""
     return Request("GET", f"/{_repo(repo)}/pull-request/{number}.diff")

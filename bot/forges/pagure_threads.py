@@ -137,6 +137,24 @@ class PagureThreads:
             find=lambda: same(direct=True),
         )
 
+    async def edit_change(
+        self,
+        repo: RepoRef,
+        number: int,
+        *,
+        title: str | None = None,
+        body: str | None = None,
+        draft: bool | None = None,
+    ) -> ChangeRequest:
+        doing = f"edit pull request {repo.path}#{number}"
+        now = await self.get_change(repo, number)
+        plain = now.title if title is None else title
+        wanted = now.draft if draft is None else draft
+        written = f"{build.WIP_PREFIX}{plain}" if wanted else plain
+        request = build.edit_pull_request(repo, number, title=written, body=body)
+        data = await self._http.json(request, doing)
+        return self._http.decipher(doing, answers.change, data, web_base=self._web)
+
     # -- comments ----------------------------------------------------------------------
 
     def _thread_url(self, thread: Thread) -> str:

@@ -208,6 +208,9 @@ class _Backend:
         after: dict[str, str],
     ) -> None:
         self.world.touch(self.forge, path)
+        for branch in sorted(before.keys() | after.keys()):
+            if before.get(branch) != after.get(branch) and after.get(branch):
+                await asyncio.to_thread(self.world.follow_push, self.forge, path, branch)
         sender = request.app.get(WEBHOOKS)
         if sender is None:
             return

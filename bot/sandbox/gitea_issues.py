@@ -113,6 +113,25 @@ def create_pull(call: Call) -> Reply:
     return replace(json_reply(pull(rendering, change), status=201), events=(event,))
 
 
+def edit_pull(call: Call) -> Reply:
+    """Title and body, by the poster or a writer; a draft is its title's WIP prefix."""
+    doer = call.signed_in()
+    change = call.world.change(FORGE, call.path, index(call))
+    if change.author != doer.name and not can_write(call, doer):
+        raise GiteaError(403, "only the poster or a writer may edit a pull request")
+    title = call.field("title") or None
+    edited = call.world.edit_change(
+        FORGE,
+        call.path,
+        change.number,
+        title=title,
+        body=call.field("body"),
+        draft=None if title is None else is_wip(title),
+    )
+    # Gitea answers a pull request edit with 201, as it does an issue edit
+    return json_reply(pull(view(call), edited), status=201)
+
+
 def _head_repo(call: Call, target: SandboxRepo, head: str) -> tuple[SandboxRepo, str]:
     """`branch`, `owner:branch` (the owner's fork of the target) or `owner/repo:branch`."""
     where, sep, branch = head.rpartition(":")

@@ -17,7 +17,7 @@ from collections.abc import Callable
 
 from aiohttp import web
 
-from bot.sandbox import github_pulls, github_repos, github_threads, gitstore
+from bot.sandbox import github_graphql, github_pulls, github_repos, github_threads, gitstore
 from bot.sandbox.faults import Faults, Handler, fault_middleware
 from bot.sandbox.git_http import add_git_routes
 from bot.sandbox.github_common import (
@@ -30,6 +30,7 @@ from bot.sandbox.github_common import (
     not_found,
     set_user,
 )
+from bot.sandbox.github_graphql import GRAPHQL_PATH
 from bot.sandbox.github_json import numeric_id
 from bot.sandbox.world import User, World, WorldError
 
@@ -66,6 +67,7 @@ def build_app(
     app.add_routes(github_repos.routes(API_PREFIX))
     app.add_routes(github_threads.routes(API_PREFIX))
     app.add_routes(github_pulls.routes(API_PREFIX))
+    app.add_routes(github_graphql.routes())
     # git's smart HTTP on the same server, as GitHub Enterprise serves it: /<owner>/<repo>.git
     add_git_routes(app, world, FORGE, resolve=clone_path)
     return app
@@ -80,7 +82,7 @@ def clone_path(url_path: str) -> str | None:
 
 @web.middleware
 async def _github_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    if not request.path.startswith(f"{API_PREFIX}/"):
+    if not request.path.startswith(f"{API_PREFIX}/") and request.path != GRAPHQL_PATH:
         return await handler(request)
     try:
         user = _authenticate(request)

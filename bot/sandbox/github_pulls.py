@@ -1,5 +1,6 @@
 """The GitHub sandbox's pull request endpoints: list (filtered by state, `head`, `base`),
-one pull request as JSON or as a diff, and opening one from a branch or a fork."""
+one pull request as JSON or as a diff, opening one from a branch or a fork, and editing
+its title and body."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from aiohttp import web
 from bot.sandbox import gitstore
 from bot.sandbox.github_common import (
     FORGE,
+    PUSH_ROLES,
     ApiError,
     association,
     caller,
@@ -19,6 +21,7 @@ from bot.sandbox.github_common import (
     not_found,
     number_of,
     page_of,
+    role_of,
     run,
     signed_in,
     site_of,
@@ -92,6 +95,33 @@ async def get_pull(request: web.Request) -> web.Response:
     return json_answer(await run(_pull, world, site_of(request), change, caller(request), True))
 
 
+async def update_pull(request: web.Request) -> web.Response:
+    """Title and body, by the author or someone with push access (the draft state is
+    GraphQL's: see `github_graphql`)."""
+    user = signed_in(request)
+    repo = await existing_repo(request)
+    world = world_of(request)
+    body = await json_body(request)
+    try:
+        change = await run(world.change, FORGE, repo.path, number_of(request))
+    except WorldError:
+        raise not_found() from None
+    if user.name != change.author and role_of(world, repo.path, user) not in PUSH_ROLES:
+        raise ApiError(403, "Must have admin rights to Repository.")
+    title, text = body.get("title"), body.get("body")
+    if title is not None and (not isinstance(title, str) or not title.strip()):
+        raise invalid("PullRequest", "title")
+    change = await run(
+        world.edit_change,
+        FORGE,
+        repo.path,
+        change.number,
+        title=title,
+        body=None if text is None else str(text),
+    )
+    return json_answer(await run(_pull, world, site_of(request), change, user, True))
+
+
 async def create_pull(request: web.Request) -> web.Response:
     user = signed_in(request)
     repo = await existing_repo(request)
@@ -154,4 +184,5 @@ def routes(prefix: str) -> list[web.RouteDef]:
         web.get(f"{repo}/pulls", list_pulls),
         web.post(f"{repo}/pulls", create_pull),
         web.get(f"{repo}/pulls/{{number:\\d+}}", get_pull),
+        web.patch(f"{repo}/pulls/{{number:\\d+}}", update_pull),
     ]

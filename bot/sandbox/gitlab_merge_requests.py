@@ -1,6 +1,6 @@
 """The GitLab sandbox's merge request endpoints: list, read, create (on the source project,
-numbered apart from issues), and their diffs per file (`/diffs`) or as git's text
-(`/raw_diffs`, GitLab 17.9+)."""
+numbered apart from issues), update (title, description), and their diffs per file
+(`/diffs`) or as git's text (`/raw_diffs`, GitLab 17.9+)."""
 
 from __future__ import annotations
 
@@ -40,6 +40,7 @@ def routes() -> list[web.RouteDef]:
         web.get(requests, list_merge_requests),
         web.post(requests, create_merge_request),
         web.get(f"{requests}/{{iid}}", get_merge_request),
+        web.put(f"{requests}/{{iid}}", update_merge_request),
         web.get(f"{requests}/{{iid}}/diffs", merge_request_diffs),
         web.get(f"{requests}/{{iid}}/raw_diffs", merge_request_raw_diffs),
     ]
@@ -82,6 +83,29 @@ async def get_merge_request(request: web.Request) -> web.Response:
         "start_sha": start[0].sha if start else None,
     }
     return web.json_response(body)
+
+
+async def update_merge_request(request: web.Request) -> web.Response:
+    """Title and description, by the author or a developer of the target; the draft state
+    follows the title's prefix, as GitLab reads it."""
+    world = request.app[WORLD]
+    repo = project_of(request)
+    user = signed_in(request)
+    change = find_change(world, repo, number_of(request, "iid"))
+    if change.author != user.name and not at_least(world, repo, user, "write"):
+        raise ApiError(403, "403 Forbidden")
+    values = await params(request)
+    title = values.get("title")
+    change = await asyncio.to_thread(
+        world.edit_change,
+        FORGE,
+        repo.path,
+        change.number,
+        title=title,
+        body=values.get("description"),
+        draft=None if title is None else title.lower().lstrip().startswith(_DRAFT_PREFIXES),
+    )
+    return web.json_response(shape.merge_request(world, change, origin(request)))
 
 
 def find_change(world: World, repo: SandboxRepo, number: int) -> SandboxChange:

@@ -106,6 +106,33 @@ async def _pull_request(request: web.Request, path: str, rest: list[str]) -> web
     return web.json_response(body)
 
 
+async def _edit_pull_request(request: web.Request, path: str, rest: list[str]) -> web.Response:
+    """The title (required) and the initial comment, by the author or a committer."""
+    world = world_of(request)
+    me = logged_in(request)
+    fields = await form(request)
+    required(fields, "title")
+    base = base_of(request)
+
+    def make() -> dict[str, Any]:
+        found = _change(world, path, rest[1])
+        if found.author != me.name and not can_commit(world, path, me.name):
+            raise ApiError(401, "ENOTHIGHENOUGH")
+        title = fields["title"].strip()
+        body = fields.get("initial_comment")
+        edited = world.edit_change(
+            FORGE,
+            path,
+            found.number,
+            title=title,
+            body=None if body is None else body.strip(),
+            draft=title.startswith(("[WIP]", "WIP:")),
+        )
+        return pagure_json.pull_request(world, edited, base)
+
+    return web.json_response(await in_thread(world, make))
+
+
 def _source(world: World, path: str, fields: dict[str, str]) -> str:
     """The World path the changes of a new pull request come from."""
     name = fields.get("repo_from")
@@ -278,6 +305,7 @@ ROUTES: list[
     ("GET", ("pull-requests",), _pull_requests),
     ("POST", ("pull-request", "new"), _new_pull_request),
     ("GET", ("pull-request", "#"), _pull_request),
+    ("POST", ("pull-request", "#"), _edit_pull_request),
     ("POST", ("pull-request", "#", "comment"), _pull_request_comment),
     ("GET", ("issues",), _issues),
     ("POST", ("new_issue",), _new_issue),

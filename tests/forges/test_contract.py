@@ -399,3 +399,51 @@ async def test_push_with_the_adapters_credentials_then_open_a_change(
         body=MARKER,
     )
     assert b"fix.patch" in await forge.change_diff(_ref(harness, 5), change.number)
+
+
+async def test_edit_change_title_body_and_draft(started: Started, harness: Harness, world: World):
+    forge, repo = started.forge, _ref(harness, 6)
+    fork = await forge.fork(repo)
+    upstream = await forge.get_repo(repo)
+    credentials = forge.push_credentials()
+    assert credentials is not None
+    push = {
+        "forge": harness.name,
+        "clone_url": fork.clone_url,
+        "source_url": upstream.clone_url,
+        "base_ref": "main",
+        "branch": "upstream-bot/pkg06/fix",
+        "message": "Forward fix.patch",
+        "author": GitAuthor("upstream-bot", "bot@sandbox.test"),
+        "credentials": credentials,
+        "timeout": 30.0,
+    }
+    await push_branch(files={"fix.patch": b"first\n"}, **push)
+    opened = await forge.open_change(
+        repo,
+        source=fork.ref,
+        source_branch="upstream-bot/pkg06/fix",
+        target_branch="main",
+        title="Carry the fix",
+        body=f"Needs a ticket.\n\n{MARKER}",
+        draft=True,
+    )
+    assert opened.draft
+    ready = await forge.edit_change(
+        repo, opened.number, body=f"Resolves: RHEL-1\n\n{MARKER}", draft=False
+    )
+    for seen in (ready, await forge.get_change(repo, opened.number)):
+        assert (seen.title, seen.draft, seen.state) == ("Carry the fix", False, ChangeState.OPEN)
+        assert "Resolves: RHEL-1" in seen.body and MARKER in seen.body
+    renamed = await forge.edit_change(repo, opened.number, title="Carry the better fix")
+    assert (renamed.title, renamed.draft) == ("Carry the better fix", False)
+    assert "Resolves: RHEL-1" in renamed.body, "a title edit keeps the body"
+    back = await forge.edit_change(repo, opened.number, draft=True)
+    assert (back.title, back.draft) == ("Carry the better fix", True)
+    assert [c.number for c in await forge.find_changes(repo, marker=MARKER)] == [opened.number]
+    # a forced push to the source branch moves the request along, as on a real forge
+    await push_branch(files={"fix.patch": b"second\n"}, force=True, **push)
+    diff = await forge.change_diff(repo, opened.number)
+    assert b"+second" in diff and b"+first" not in diff
+    with pytest.raises(NotFound):
+        await forge.edit_change(repo, 999, body="x")
