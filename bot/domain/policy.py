@@ -162,6 +162,8 @@ def _submission(
     target = standing.target
     if not tuned.auto_submit:
         return False, f"auto-submit is off for {target}: `/upstream submit {target}` opens it"
+    if refusal := case.refused.get(target):
+        return False, f"the bot could not submit it to {target}: {refusal}"
     if not reminded:
         return False, f"auto-submit to {target} {_duration(tuned.submit_after)} after a reminder"
     at = reminded[0] + tuned.submit_after

@@ -79,6 +79,8 @@ class Case:
     reminded: Mapping[Target, tuple[datetime, ...]] = field(default_factory=dict)
     #: targets whose repository for this package already got a merge request from the bot
     known_repos: frozenset[Target] = frozenset()
+    #: targets where the bot could not submit the change, and why (the owner hears it)
+    refused: Mapping[Target, str] = field(default_factory=dict)
 
     @property
     def text(self) -> str:

@@ -111,14 +111,18 @@ def set_owners(session: Session, owners: Mapping[str, str | None]) -> int:
 
 
 def done_actions(
-    session: Session, types: Iterable[str], *, since: datetime | None = None
+    session: Session,
+    types: Iterable[str],
+    *,
+    since: datetime | None = None,
+    states: Iterable[ActionState] = (ActionState.DONE,),
 ) -> list[StoredAction]:
-    """Real (not dry-run) actions of `types` that were done, or are claimed and may have
-    happened (a crash after the forge call), oldest first; `since` bounds `created_at`."""
+    """Real (not dry-run) actions of `types` in `states` (done, unless told), oldest first;
+    `since` bounds `created_at`."""
     query = select(Action).where(
         Action.type.in_(sorted(set(types))),
         Action.dry_run.is_(False),
-        Action.state.in_([ActionState.DONE, ActionState.PLANNED]),
+        Action.state.in_(sorted(set(states))),
     )
     if since is not None:
         query = query.where(Action.created_at >= require_aware(since, field="since"))

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from bot.store import acting
 from bot.store.acting import DecisionRow, StatusUpdate, StoredDecision, TrackedChange
-from bot.store.records import ActionRecord, StoredAction
+from bot.store.records import ActionRecord, ActionState, StoredAction
 
 Transaction = Callable[[str], AbstractContextManager[Session]]
 
@@ -33,10 +33,14 @@ class ActingStore:
             return acting.set_owners(session, owners)
 
     def done_actions(
-        self, types: Iterable[str], *, since: datetime | None = None
+        self,
+        types: Iterable[str],
+        *,
+        since: datetime | None = None,
+        states: Iterable[ActionState] = (ActionState.DONE,),
     ) -> list[StoredAction]:
         with self._transaction("reading the action log from") as session:
-            return acting.done_actions(session, types, since=since)
+            return acting.done_actions(session, types, since=since, states=states)
 
     def claim_action(self, action: ActionRecord, *, now: datetime) -> bool:
         with self._transaction(f"claiming action {action.key} in") as session:

@@ -190,3 +190,13 @@ def test_decide_holds_what_the_caps_do_not_allow_and_says_so() -> None:
     assert all(r.action_key and r.action_key.startswith("open-change:") for r in held)
     assert held[0].until == earlier[0] + timedelta(hours=1)
     assert [r.change_id for r in decision.reasons if r.why is Why.OPEN_CHANGE] == ["change0009"]
+
+
+def test_a_refused_submission_is_not_retried_and_the_reminder_carries_why() -> None:
+    policy = replace(POLICY, auto_submit=frozenset({CS}))
+    refused = replace(case(reminded={CS: (NOW - 40 * DAY,)}),
+                      refused={CS: "0001-fix-crash.patch does not apply to c9s"})
+    (action,) = decide_case(refused, now=NOW, policy=policy).actions
+    assert action.kind is ActionKind.REMIND
+    assert "could not submit it to centos-stream: 0001-fix-crash.patch does not apply" in (
+        action.reason)

@@ -72,7 +72,7 @@ def test_an_action_is_claimed_until_done_and_its_status_set_with_it(store: Store
     assert done is not None and (done.state, done.url) == (ActionState.DONE, "http://issue/1")
 
 
-def test_done_actions_leave_out_dry_runs_failures_and_older_ones(store: Store) -> None:
+def test_done_actions_leave_out_dry_runs_other_states_and_older_ones(store: Store) -> None:
     for key, dry, state in (("open-change:1", False, ActionState.DONE),
                             ("open-change:2", True, ActionState.PLANNED),
                             ("open-change:3", False, ActionState.FAILED),
@@ -83,10 +83,11 @@ def test_done_actions_leave_out_dry_runs_failures_and_older_ones(store: Store) -
     store.record_action(ActionRecord(key="open-change:5", type="open-change"), now=LATER)
     store.record_action(ActionRecord(key="remind:x", type="remind"), now=LATER)
     keys = [a.record.key for a in store.acting.done_actions(["open-change"])]
-    assert keys == ["open-change:1", "open-change:4", "open-change:5"]
-    assert [a.record.key for a in store.acting.done_actions(["open-change"], since=LATER)] == [
-        "open-change:5"
-    ]
+    assert keys == ["open-change:1"]
+    claimed = store.acting.done_actions(["open-change"], states=[ActionState.PLANNED])
+    assert [a.record.key for a in claimed] == ["open-change:4", "open-change:5"]
+    assert [a.record.key for a in store.acting.done_actions(
+        ["open-change"], since=LATER, states=[ActionState.PLANNED])] == ["open-change:5"]
 
 
 def test_decisions_are_replaced_in_their_scope(store: Store) -> None:
