@@ -30,14 +30,15 @@ MAX_COMMANDS = 10
 MAX_LINE = 2300
 
 _FENCE = re.compile(r" {0,3}(?P<fence>`{3,}|~{3,})(?P<info>.*)")
-_SELECTOR = re.compile(r"#(?P<change>[0-9A-Fa-f]{6,16})(?:\s+|$)")
+#: a change ref leading the arguments: 8 to 16 characters of a change id, `#` optional
+_SELECTOR = re.compile(r"#?(?P<change>[0-9A-Fa-f]{8,16})(?: |$)")
 _SPACE = re.compile(r"\s+")
 
 
 @dataclass(frozen=True, slots=True)
 class Invocation:
     """A command as written: `text` is its line with runs of whitespace made single, `line`
-    its 1-based line number in the comment, `change` the `#<change id>` it names, if any."""
+    its 1-based line number in the comment, `change` the change ref it names, if any."""
 
     spec: CommandSpec
     arguments: Arguments
@@ -158,6 +159,8 @@ def parse_line(
         built = spec.build(match)
     except BadArguments as error:
         return Rejected(text, line_no, str(error), spec.synopsis)
+    if change is None and "ref" in match.re.groupindex and match["ref"]:
+        change = match["ref"].lower()
     return Invocation(spec, built, text, line_no, change)
 
 

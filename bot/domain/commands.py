@@ -92,7 +92,8 @@ class BadArguments(ValueError):
 @dataclass(frozen=True, slots=True)
 class CommandSpec:
     """One command: `usage` is its arguments as shown in help, `pattern` matches the
-    argument text (after an optional `#<change>`), `build` turns a match into arguments."""
+    argument text (after an optional leading change ref; a pattern may also capture the
+    ref itself as group `ref`), `build` turns a match into arguments."""
 
     name: str
     usage: str
@@ -100,13 +101,15 @@ class CommandSpec:
     help: str
     pattern: re.Pattern[str]
     build: Callable[[re.Match[str]], Arguments]
-    #: acts on changes, so `#<change id>` may pick one where the thread has several
+    #: acts on changes, so a ref (the change id's first 8+ characters) may pick one where
+    #: the thread has several
     selects_change: bool = False
 
     @property
     def synopsis(self) -> str:
-        selector = "[#change] " if self.selects_change else ""
-        return f"{PREFIX} {self.name} {selector}{self.usage}".rstrip()
+        if self.selects_change and "<ref>" not in self.usage:
+            return f"{PREFIX} {self.name} [<ref>] {self.usage}".rstrip()
+        return f"{PREFIX} {self.name} {self.usage}".rstrip()
 
 
 _UNITS = {"h": timedelta(hours=1), "d": timedelta(days=1), "w": timedelta(weeks=1)}
@@ -159,11 +162,13 @@ COMMANDS: tuple[CommandSpec, ...] = (
     ),
     CommandSpec(
         "submit",
-        f"[{' | '.join(t.value for t in Target)}]",
+        f"[{' | '.join(t.value for t in Target)}] [<ref>]",
         Role.MAINTAINER,
         "Open the upstream merge request for the change now (to one target, or to every "
         "target it still needs).",
-        re.compile(rf"(?P<target>{_TARGETS})?", re.IGNORECASE),
+        re.compile(
+            rf"(?:(?P<target>{_TARGETS})(?: |$))?(?:#?(?P<ref>[0-9a-f]{{8,16}}))?", re.IGNORECASE
+        ),
         _submit,
         selects_change=True,
     ),
@@ -252,7 +257,7 @@ def help_markdown(table: tuple[CommandSpec, ...] = COMMANDS) -> str:
     lines.append("")
     lines.append(
         "Write each command at the start of its own line; several lines run in order. "
-        "Where a thread covers several changes, name one with `#<change id>` (shown by "
-        "`/upstream status`)."
+        "Where a thread covers several changes, name one by its `<ref>` (the first 8 "
+        "characters of its id, shown by `/upstream status` and in the tracking issue)."
     )
     return "\n".join(lines)
