@@ -38,7 +38,8 @@ class Envelope:
 def bare_address(value: str) -> str:
     """The address part of ``Name <address>`` (what SMTP's MAIL FROM and RCPT TO take)."""
     _, address = parseaddr(value)
-    if "@" not in address or any(ch.isspace() or ord(ch) < 32 for ch in value):
+    broken = any(ord(ch) < 32 or ord(ch) == 127 for ch in value)
+    if "@" not in address or broken or any(ch.isspace() for ch in address):
         raise MessageError(f"{value!r} is not a single email address")
     return address
 
