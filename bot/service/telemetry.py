@@ -99,6 +99,9 @@ class Telemetry:
             f"{PREFIX}_last_scan_finished_timestamp_seconds",
             "When the newest finished scan run ended (Unix time).",
         )
+        self.database_up = r.gauge(
+            f"{PREFIX}_database_up", "1 when the last scrape could read the database, else 0.",
+        )
         self.last_scan_duration = r.gauge(
             f"{PREFIX}_last_scan_duration_seconds", "How long the newest finished scan run took.",
         )
