@@ -55,6 +55,7 @@ _AUTORELEASE = re.compile(r"%\{?\??autorelease")
 _AUTOCHANGELOG = re.compile(r"^\s*%\{?\??autochangelog\}?\s*$")
 _DIST = "%{?dist}"
 _RELEASE_NUMBER = re.compile(r"^(?P<head>(?:0\.)?)(?P<n>\d+)(?P<tail>.*)$")
+_MINOR = re.compile(r"^\.(?P<n>\d+)(?P<rest>%\{\?\w+\})?$")
 _MACRO_ONLY = re.compile(r"^%\{?\??(?P<name>[A-Za-z_][A-Za-z0-9_]*)\}?$")
 _BLOCK_OPEN = re.compile(r"^\s*%if")
 _BLOCK_CLOSE = re.compile(r"^\s*%endif\b")
@@ -116,27 +117,22 @@ def leaks(edit: SpecEdit, *, release_suffix: str, guard_macro: str,
 def _new_tag(spec: Spec, name: str) -> tuple[int, str, int]:
     """(number, line, 0-based index to insert before) of a new Patch tag."""
     tags = spec.patches(active=True) + spec.patches(active=False)
-    number = max((t.number for t in tags), default=-1) + 1
+    # numbers a %patch line names without a tag are taken too: rpm would apply the new one
+    used = [t.number for t in tags] + [n for a in spec.applications for n in a.numbers]
+    number = max(used, default=-1) + 1
     own = [t for t in spec.patches() if t.file == spec.path]
     written = [_TAG_LINE.match(spec.lines[t.line - 1].strip()) for t in own]
     unnumbered = bool(written) and all(m is not None and not m.group("num") for m in written)
-    anchor = _last_unguarded(own)
+    anchor = own[-1] if own else None
     if anchor is None:
-        anchor = _last_unguarded([t for t in spec.sources() if t.file == spec.path])
+        sources = [t for t in spec.sources() if t.file == spec.path]
+        anchor = sources[-1] if sources else None
     if anchor is None:
         raise SpecEditError(
             f"{spec.path}: no Source or Patch tag to put Patch{number} after"
         )
     tag = "Patch" if unnumbered else f"Patch{number}"
     return number, _aligned(tag, name, spec.lines[anchor.line - 1]), _after_block(spec, anchor)
-
-
-def _last_unguarded(tags: Sequence[Tag]) -> Tag | None:
-    """The last tag outside any `%if`, else the last one (placed after its block)."""
-    plain = [t for t in tags if not t.conditions]
-    if plain:
-        return plain[-1]
-    return tags[-1] if tags else None
 
 
 def _after_block(spec: Spec, tag: Tag) -> int:
@@ -236,13 +232,18 @@ def _bump_release(spec: Spec, lines: list[str]) -> str | None:
     if _AUTORELEASE.search(release.raw):
         return None
     head, dist, tail = release.raw.partition(_DIST)
-    macro = _MACRO_ONLY.match(head)
-    if macro is not None:
-        return _bump_macro(spec, lines, macro.group("name"), dist + tail)
-    bumped = _bumped(head, spec.path, release.line)
+    minor = _MINOR.match(tail) if dist else None
+    if minor is not None:
+        # a z-stream release (`46%{?dist}.2`) counts after the dist tag
+        value = f"{head}{dist}.{int(minor.group('n')) + 1}{minor.group('rest') or ''}"
+    else:
+        macro = _MACRO_ONLY.match(head)
+        if macro is not None:
+            return _bump_macro(spec, lines, macro.group("name"), dist + tail)
+        value = _bumped(head, spec.path, release.line) + dist + tail
     line = lines[release.line - 1]
-    lines[release.line - 1] = line.replace(release.raw, bumped + dist + tail, 1)
-    return bumped + dist + tail
+    lines[release.line - 1] = line.replace(release.raw, value, 1)
+    return value
 
 
 def _bump_macro(spec: Spec, lines: list[str], name: str, rest: str) -> str:
