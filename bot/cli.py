@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from bot import __version__
 from bot.commands import analyze, analyze_autopatch, demo, inspect, lint, migrate, sandbox, scan
+from bot.commands import digest as digest_command
 from bot.commands import web as web_command
 
 
@@ -72,6 +73,12 @@ def build_subcommands() -> list[Subcommand]:
             "Print the stored inventory: the last scan's counts, or one package's changes.",
             scan.add_status_arguments,
             scan.run_status,
+        ),
+        Subcommand(
+            "digest",
+            "Write one week's digest emails to files for review (--preview), or send them.",
+            digest_command.add_arguments,
+            digest_command.run,
         ),
         Subcommand(
             "sandbox",

@@ -19,7 +19,7 @@ from typing import Protocol
 import aiosmtplib
 
 from bot.notify.message import bare_address
-from bot.settings.schema import SmtpTls
+from bot.settings.schema import DigestSettings, SmtpTls
 from bot.settings.secret import Secret
 
 log = logging.getLogger(__name__)
@@ -63,6 +63,15 @@ class SmtpOptions:
     timeout: float = 30.0
     #: trust for the server's certificate; None: the system's CAs
     tls_context: ssl.SSLContext | None = None
+
+
+def smtp_options(settings: DigestSettings) -> SmtpOptions:
+    """The connection the [digest] settings describe."""
+    return SmtpOptions(
+        host=settings.smtp_host, port=settings.smtp_port, tls=settings.smtp_tls,
+        username=settings.smtp_username, password=settings.smtp_password,
+        timeout=settings.smtp_timeout.total_seconds(),
+    )
 
 
 class SmtpMailer:
