@@ -84,19 +84,12 @@ async def act_once(
     owners, stored = await _owners(settings, forges, scope, overrides, now=now)
     if stored:
         store.acting.set_owners(stored)
-    history = read_history(store, every)
-    cases = [
-        build_case(t, overrides=overrides.get(t.change.record.id, []),
-                   owner=owners.get(t.change.record.id), history=history)
-        for t in scope
-    ]
-    decision = decide(cases, now=now, policy=settings.policy.as_policy(),
-                      usage=history.usage(every, now=now))
+    decision = _decide(settings, store, every, scope, overrides, owners, now=now)
     store.acting.replace_decisions(
         [_row(reason, dry) for reason in decision.reasons], scope=ids if packages else None,
         now=now,
     )
-    notes = {(r.change_id, r.target): r.text for r in decision.reasons}
+    notes = _notes(decision)
     tracking = TrackingIssues(
         _downstream(settings, forges), store, now=now,
         entries=lambda package: _entries(store, package, notes, owners),
@@ -105,6 +98,13 @@ async def act_once(
     executor = Executor(store, (handlers or default_handlers)(run), dry_run=dry, step=step)
     executed = await executor.run(decision.actions, now=now)
     report = ActReport(now, dry, decision, executed, owners_stored=len(stored))
+    if executed.outcomes:
+        # the issues say what the next pass will say (reminded, and when the next step is),
+        # so an unchanged package's issue is not edited again tomorrow
+        every = store.acting.tracked_changes()
+        scope = [t for t in every if not packages or t.change.package in packages]
+        notes.clear()
+        notes.update(_notes(_decide(settings, store, every, scope, overrides, owners, now=now)))
     for package in _with_tracking_issue(store, scope, decision):
         if await tracking.refresh(package, dry_run=dry):
             report.refreshed.append(package)
@@ -114,6 +114,30 @@ async def act_once(
         "refreshed": len(report.refreshed),
     })
     return report
+
+
+def _decide(
+    settings: Settings,
+    store: Store,
+    every: Sequence[StoredTracked],
+    scope: Sequence[StoredTracked],
+    overrides: Mapping[str, list[Override]],
+    owners: Mapping[str, Owner],
+    *,
+    now: datetime,
+) -> Decision:
+    history = read_history(store, every)
+    cases = [
+        build_case(t, overrides=overrides.get(t.change.record.id, []),
+                   owner=owners.get(t.change.record.id), history=history)
+        for t in scope
+    ]
+    return decide(cases, now=now, policy=settings.policy.as_policy(),
+                  usage=history.usage(every, now=now))
+
+
+def _notes(decision: Decision) -> dict[tuple[str, Target], str]:
+    return {(r.change_id, r.target): r.text for r in decision.reasons}
 
 
 def default_handlers(run: ActRun) -> dict[ActionKind, Handler]:
