@@ -8,7 +8,17 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from bot import __version__
-from bot.commands import analyze, analyze_autopatch, demo, inspect, lint, migrate, sandbox, scan
+from bot.commands import (
+    analyze,
+    analyze_autopatch,
+    check_config,
+    demo,
+    inspect,
+    lint,
+    migrate,
+    sandbox,
+    scan,
+)
 from bot.commands import digest as digest_command
 from bot.commands import web as web_command
 
@@ -61,6 +71,12 @@ def build_subcommands() -> list[Subcommand]:
             "Create or upgrade the database schema (also done at every start).",
             migrate.add_arguments,
             migrate.run,
+        ),
+        Subcommand(
+            "check-config",
+            "Validate the settings and reach the database, every forge and the SMTP server.",
+            check_config.add_arguments,
+            check_config.run,
         ),
         Subcommand(
             "scan",
