@@ -85,6 +85,9 @@ class Change(Base):
             ["package", "branch"], ["branches.package", "branches.name"], ondelete="CASCADE"
         ),
         Index("ix_changes_package_branch", "package", "branch"),
+        # The dashboard's counts and "oldest pending" read only this index (migration 0007).
+        Index("ix_changes_current", "gone_at", "first_seen", "id", "kind", "branch", "package",
+              "owner", info={"dashboard": True}),
     )
 
     id: Mapped[str] = mapped_column(String(128), primary_key=True)
@@ -112,6 +115,12 @@ class Change(Base):
 
 class ChangeTarget(Base):
     __tablename__ = "change_targets"
+    __table_args__ = (
+        Index("ix_change_targets_change_status", "change_id", "target", "status",
+              info={"dashboard": True}),
+        Index("ix_change_targets_status_change", "status", "change_id", "target",
+              info={"dashboard": True}),
+    )
 
     change_id: Mapped[str] = mapped_column(
         String(128), ForeignKey("changes.id", ondelete="CASCADE"), primary_key=True
@@ -134,6 +143,7 @@ class StatusTransition(Base):
             ondelete="CASCADE",
         ),
         Index("ix_status_transitions_pair", "change_id", "target", "at"),
+        Index("ix_status_transitions_at", "at", info={"dashboard": True}),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -177,6 +187,7 @@ class ScanSnapshot(Base):
 
 class Action(Base):
     __tablename__ = "actions"
+    __table_args__ = (Index("ix_actions_updated_at", "updated_at", info={"dashboard": True}),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     key: Mapped[str] = mapped_column(KEY, unique=True)
