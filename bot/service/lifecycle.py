@@ -8,8 +8,9 @@ the whole stop takes at most `grace + 2 * step_timeout` plus one `step_timeout` 
 callback: inside the usual 30 s a platform waits between SIGTERM and SIGKILL with the
 defaults. A second signal skips the rest of the grace time.
 
-Work cancelled here is not lost: inbox rows and scan work are claimed with leases, so an
-unfinished claim comes back to another replica when its lease expires.
+Cancelled work must not be lost: work a replica takes from the shared database (inbox rows,
+scan work) is claimed with a lease, so what a cancelled unit held comes back to another
+replica when its lease expires.
 """
 
 from __future__ import annotations
