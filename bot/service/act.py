@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from bot.domain.model import Target
+from bot.domain.model import Status, Target
 from bot.domain.overrides import Override, OverrideKind, current
 from bot.domain.owners import Owner, resolve_owner
 from bot.domain.policy import ActionKind, Decision, Reason, decide
@@ -78,6 +78,8 @@ async def act_once(
     """One pass over the tracked changes (of `packages`, when given)."""
     dry = dry_run or settings.policy.dry_run
     every = store.acting.tracked_changes()
+    if not dry:
+        _settle_interrupted(store, every, now=now)
     scope = [t for t in every if not packages or t.change.package in packages]
     ids = [t.change.record.id for t in scope]
     overrides = store.overrides_of(ids)
@@ -114,6 +116,24 @@ async def act_once(
         "refreshed": len(report.refreshed),
     })
     return report
+
+
+def _settle_interrupted(store: Store, every: Sequence[StoredTracked], *, now: datetime) -> None:
+    """Complete the merge request actions a dead run left claimed after `submit_change` had
+    recorded `submitted`: the request is there, so the policy plans nothing more for them."""
+    submitted = {
+        (t.change.record.id, str(s.target)): s.url
+        for t in every for s in t.states if s.status is Status.SUBMITTED and s.url
+    }
+    for action in store.acting.done_actions(["open-change"], states=[ActionState.PLANNED]):
+        payload = action.record.payload
+        url = submitted.get((str(payload.get("change_id")), str(payload.get("target"))))
+        if url is not None:
+            store.acting.complete_action(
+                action.record.key, now=now, actor="act", url=url,
+                result={**payload, "settled": True},
+                reason=f"found submitted ({url}) after an interrupted run",
+            )
 
 
 def _decide(
