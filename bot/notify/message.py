@@ -55,8 +55,14 @@ def digest_message_id(week: str, recipient: str, *, kind: str, sender: str) -> s
     return f"<{week}.{kind}.{digest.hexdigest()[:24]}@{mail_domain(sender)}>"
 
 
+#: SMTP line endings, and headers kept on one line up to RFC 5322's hard limit: folding a
+#: List-Unsubscribe whose one URL is longer than 78 columns leaves a leading space that
+#: some clients keep in the link.
+_POLICY = SMTP.clone(max_line_length=998)
+
+
 def build_message(rendered: RenderedDigest, envelope: Envelope) -> EmailMessage:
-    message = EmailMessage(policy=SMTP)
+    message = EmailMessage(policy=_POLICY)
     try:
         message["From"] = envelope.sender
         message["To"] = envelope.recipient

@@ -44,6 +44,8 @@ class Faults:
     drop_after_data: dict[str, int] = field(default_factory=dict)
     #: called with each accepted message, after it is kept (e.g. to kill the sender)
     on_accept: Callable[[Received], None] | None = None
+    #: called with each recipient before it is accepted
+    on_rcpt: Callable[[str], None] | None = None
 
 
 class Handler:
@@ -54,6 +56,8 @@ class Handler:
 
     async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str,
                           options: list[str]) -> str:
+        if self.faults.on_rcpt is not None:
+            self.faults.on_rcpt(address)
         if address in self.faults.refuse:
             return "550 5.1.1 no such user here"
         if self.faults.drop_at_rcpt.get(address, 0) > 0:
