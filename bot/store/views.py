@@ -7,8 +7,9 @@ page's changes come in one more query, never one per row.
 
 Actions and commands are linked by what they name: an action belongs to a change (or a
 package) when its idempotency key has the change id (or package name) as one of its
-colon-separated parts, as in ``open-change:<change id>:<target>:<branch>``; a command
-belongs to it when it was written at one of the URLs of its actions or target rows.
+colon-separated parts, as in ``remind:<change id>:<target>:<round>`` or
+``open-change:<analysis id>:<target>:<branch>``; a command belongs to it when it was
+written at one of the URLs of its actions or target rows (a comment's URL plus a fragment).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Select, and_, exists, func, literal, or_, select
+from sqlalchemy import Select, and_, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from bot.store.models import Action, AuditEntry, Change, ChangeTarget, StatusTransition
@@ -125,7 +126,9 @@ def change_detail(session: Session, change_id: str) -> ChangeDetail | None:
             .order_by(StatusTransition.at, StatusTransition.id)
         )
     )
-    actions = actions_naming(session, [row.id])
+    # Reminders name the change; merge requests its content (the analysis id), as the
+    # marker the scanner looks for does.
+    actions = actions_naming(session, [row.id, str(row.evidence.get("analysis_id") or "")])
     urls = {cell.url for cell in cells if cell.url} | {a.url for a in actions if a.url}
     siblings = tuple(
         (other.id, other.package, other.branch)
@@ -145,32 +148,44 @@ def change_detail(session: Session, change_id: str) -> ChangeDetail | None:
 
 
 def actions_naming(session: Session, parts: Iterable[str]) -> tuple[ActionView, ...]:
-    """Actions whose key has one of ``parts`` as a colon-separated part, newest first."""
-    wanted = [part for part in parts if part]
+    """Actions whose key has one of ``parts`` as a colon-separated part, newest first.
+
+    The keys are matched here rather than with one ``LIKE`` per part: a package page asks
+    for hundreds of parts, and reading the key column alone is one cheap index scan.
+    """
+    wanted = {part for part in parts if part}
     if not wanted:
         return ()
-    framed = literal(":") + Action.key + literal(":")
-    query = (
-        select(Action)
-        .where(or_(*(framed.contains(f":{part}:", autoescape=True) for part in wanted)))
-        .order_by(Action.updated_at.desc(), Action.id.desc())
-        .limit(LINKED_LIMIT)
-    )
-    return tuple(action_view(row) for row in session.scalars(query))
+    ids = [
+        action_id for action_id, key in session.execute(select(Action.id, Action.key))
+        if not wanted.isdisjoint(key.split(":"))
+    ]
+    return tuple(
+        action_view(row) for row in session.scalars(
+            select(Action).where(Action.id.in_(ids))
+            .order_by(Action.updated_at.desc(), Action.id.desc()).limit(LINKED_LIMIT)
+        )
+    ) if ids else ()
 
 
 def audit_at(session: Session, urls: Iterable[str]) -> tuple[AuditView, ...]:
-    """Commands written at one of ``urls`` (or at an anchor below one), newest first."""
-    prefixes = sorted({url for url in urls if url})
-    if not prefixes:
+    """Commands written at one of ``urls`` (a comment's address is the thread's plus a
+    ``#fragment``), newest first."""
+    threads = {url for url in urls if url}
+    if not threads:
         return ()
-    query = (
-        select(AuditEntry)
-        .where(or_(*(AuditEntry.location.startswith(url, autoescape=True) for url in prefixes)))
-        .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
-        .limit(LINKED_LIMIT)
-    )
-    return tuple(audit_view(row) for row in session.scalars(query))
+    ids = [
+        entry_id for entry_id, location in session.execute(
+            select(AuditEntry.id, AuditEntry.location)
+        )
+        if location.split("#", 1)[0] in threads
+    ]
+    return tuple(
+        audit_view(row) for row in session.scalars(
+            select(AuditEntry).where(AuditEntry.id.in_(ids))
+            .order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(LINKED_LIMIT)
+        )
+    ) if ids else ()
 
 
 def action_view(row: Action) -> ActionView:

@@ -23,8 +23,8 @@ from bot.store.view_records import (
 )
 from bot.store.views import actions_naming, audit_at, list_changes, target_cells
 
-#: A package page lists its changes in pages this long.
-PACKAGE_CHANGES_PER_PAGE = 200
+#: Actions and commands of a package are looked up for at most this many of its changes.
+LINKED_CHANGES = 2000
 
 
 class PackageOrder(StrEnum):
@@ -106,11 +106,14 @@ def package_detail(session: Session, name: str, page: PageRequest) -> PackageDet
                                    .order_by(Branch.name))
     )
     changes = list_changes(session, ChangeFilter(package=name), page)
-    ids = list(session.scalars(
-        select(Change.id).where(Change.package == name).order_by(Change.id)
-        .limit(PACKAGE_CHANGES_PER_PAGE)
-    ))
-    actions = actions_naming(session, [name, *ids])
+    ids, analysis_ids = [], []
+    for change_id, evidence in session.execute(
+        select(Change.id, Change.evidence).where(Change.package == name)
+        .order_by(Change.id).limit(LINKED_CHANGES)
+    ):
+        ids.append(change_id)
+        analysis_ids.append(str((evidence or {}).get("analysis_id") or ""))
+    actions = actions_naming(session, [name, *ids, *analysis_ids])
     urls = {a.url for a in actions if a.url} | {
         cell.url for cells in target_cells(session, ids).values() for cell in cells if cell.url
     }
