@@ -23,9 +23,13 @@ from bot.store import Store
 from bot.store.records import WorkState
 from bot.store.scan_records import RepoUpdate, Seen, WatchState, WorkItem
 
-#: how long a target that cannot be listed by activity goes unread, give or take a quarter
-#: (spread by package, so the refreshes do not all fall in one scan)
-TARGET_REFRESH = timedelta(days=1)
+#: how long a target that cannot be listed by activity (Pagure) goes unread, give or take
+#: a quarter (spread by package, so the refreshes do not all fall in one scan); merge
+#: requests the bot tracks there are re-read by the merge request sync meanwhile
+TARGET_REFRESH = timedelta(days=7)
+#: the same for targets listed by activity, as a safety net: GitLab updates a project's
+#: `last_activity_at` at most hourly, so a second push within the hour shows no change
+LISTED_REFRESH = timedelta(days=30)
 #: reasons that only say the downstream side was touched: unmoved branch heads end the scan
 _DOWNSTREAM_ONLY = frozenset({"downstream updated", "autopatch updated"})
 
@@ -170,10 +174,9 @@ def _reasons(
         reasons.append("autopatch updated")
     for target in targets:
         found = target.states.get(name)
-        if target.watch.by_activity:
-            if found is not None and found.changed:
-                reasons.append(f"{target.watch.forge} updated")
-        elif found is None or found.observed_at is None or now - found.observed_at >= _ttl(name):
+        if target.watch.by_activity and found is not None and found.changed:
+            reasons.append(f"{target.watch.forge} updated")
+        elif _due(name, found, now, listed=target.watch.by_activity):
             reasons.append(f"{target.watch.forge} refresh due")
     return reasons
 
@@ -199,9 +202,13 @@ def _job(
     )
 
 
-def _ttl(name: str) -> timedelta:
-    spread = (zlib.crc32(name.encode("utf-8")) % 1000) / 1000
-    return TARGET_REFRESH * (0.75 + 0.5 * spread)
+def _due(name: str, found: WatchState | None, now: datetime, *, listed: bool) -> bool:
+    """Whether a target repository was last read too long ago; one a listing never showed
+    does not exist there (listed targets), or was never read (the others)."""
+    if found is None or found.observed_at is None:
+        return not listed
+    spread = 0.75 + 0.5 * (zlib.crc32(name.encode("utf-8")) % 1000) / 1000
+    return now - found.observed_at >= (LISTED_REFRESH if listed else TARGET_REFRESH) * spread
 
 
 def _watch(forges: Mapping[str, Forge], name: str, namespace: str) -> Watch:

@@ -122,3 +122,17 @@ def test_asked_and_full_scans_read_regardless_and_unfinished_work_is_picked_up()
     full = plan_packages(_world(**DOWNSTREAM), {}, wants=_everyone, now=NOW, full=True)
     assert set(full.jobs) == set(DOWNSTREAM) and full.skipped == 0
     assert all(j.known_heads is None for j in full.jobs.values())
+
+
+def test_listed_targets_are_read_again_after_a_month_as_a_safety_net() -> None:
+    world = _world(**DOWNSTREAM)
+    centos = world["centos-stream"]
+    dash = _state("centos-stream", "redhat/centos-stream/rpms/dash", EARLIER, EARLIER, EARLIER)
+    world["centos-stream"] = Watched(centos.watch, {"dash": dash})
+    fresh = {n: _state("fedora", f"rpms/{n}", None, None, NOW + timedelta(days=39))
+             for n in DOWNSTREAM}
+    world["fedora"] = Watched(world["fedora"].watch, fresh)
+    soon = plan_packages(world, {}, wants=_everyone, now=NOW + timedelta(days=10))
+    assert "dash" not in soon.jobs
+    later = plan_packages(world, {}, wants=_everyone, now=NOW + timedelta(days=40))
+    assert later.jobs["dash"].reason == "centos-stream refresh due"
