@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import signal
 import socket
 import sys
 from datetime import UTC, datetime
@@ -14,7 +15,7 @@ from bot.commands.migrate import prepare_sqlite_directory
 from bot.domain.digest_week import IsoWeek, WeekError
 from bot.notify.message import Envelope, MessageError, bare_address, build_message
 from bot.notify.smtp import SmtpMailer, smtp_options
-from bot.service.digest import DigestService, RunReport, due_week
+from bot.service.digest import DigestService, RunReport, digest_jobs, due_week
 from bot.service.digest_prepare import (
     Outgoing,
     Prepared,
@@ -22,6 +23,7 @@ from bot.service.digest_prepare import (
     unsubscribe_target,
     zone_of,
 )
+from bot.service.scheduler import build_scheduler
 from bot.settings import (
     Problem,
     Settings,
@@ -39,6 +41,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="only the digest(s) addressed to EMAIL")
     parser.add_argument("--preview", type=Path, metavar="DIR",
                         help="write .eml, .html and .txt files to DIR instead of sending")
+    parser.add_argument("--schedule", action="store_true",
+                        help="stay running: send each week's digests at [digest] weekday, "
+                             "time and timezone (and a missed week once at start) until "
+                             "SIGINT or SIGTERM")
     parser.add_argument(
         "--config", type=Path,
         help="settings file (default: $UPSTREAM_BOT_CONFIG, else config/sandbox.toml)",
@@ -52,8 +58,11 @@ def run(args: argparse.Namespace) -> int:
         if settings.digest is None:
             raise SettingsError([Problem(str(path), "digest", "is missing",
                                          "add a [digest] section to send digests")])
-        week = _week(args.week, settings)
         store = _store(settings)
+        if args.schedule:
+            asyncio.run(_on_schedule(settings, store))
+            return 0
+        week = _week(args.week, settings)
         if args.preview is not None:
             prepared = prepare_week(settings, store, week)
             written = write_preview(prepared, settings, args.preview, only=args.to)
@@ -124,12 +133,34 @@ def _summary(prepared: Prepared) -> None:
 
 
 async def _send(settings: Settings, store: Store, week: IsoWeek, only: str | None) -> RunReport:
+    return await _service(settings, store).run_week(week, only=only)
+
+
+def _service(settings: Settings, store: Store) -> DigestService:
     assert settings.digest is not None
-    service = DigestService(
+    return DigestService(
         settings=settings, store=store, mailer=SmtpMailer(smtp_options(settings.digest)),
         clock=lambda: datetime.now(UTC), replica=f"cli-{socket.gethostname()}-{os.getpid()}",
     )
-    return await service.run_week(week, only=only)
+
+
+async def _on_schedule(settings: Settings, store: Store) -> None:
+    assert settings.digest is not None
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    scheduler = build_scheduler(digest_jobs(_service(settings, store), now=datetime.now(UTC)))
+    scheduler.start()
+    digest = settings.digest
+    print(f"sending digests every {digest.weekday} at {digest.time:%H:%M} {digest.timezone}; "
+          "a missed week goes out now; Ctrl-C or SIGTERM stops", flush=True)
+    try:
+        await stop.wait()
+    finally:
+        await scheduler.stop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(signum)
 
 
 def _week(text: str | None, settings: Settings) -> IsoWeek:

@@ -27,6 +27,7 @@ from bot.service.digest_prepare import (
     unsubscribe_target,
     zone_of,
 )
+from bot.service.scheduler import Cron, JobSpec, Once
 from bot.settings.schema import Settings
 from bot.store import Store
 from bot.store.records import DigestState
@@ -36,6 +37,7 @@ log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
 Sleep = Callable[[float], Awaitable[None]]
 DEFAULT_LEASE = timedelta(minutes=10)
+DIGEST_JOB = "weekly-digest"
 
 
 def due_week(
@@ -61,7 +63,6 @@ class RunReport:
     """What one run did, by ledger key (``owner:addr`` or ``project:addr``)."""
 
     week: str
-    dry_run: bool = False
     sent: list[str] = field(default_factory=list)
     #: already sent, being sent, or claimed by another sender
     skipped: list[str] = field(default_factory=list)
@@ -69,8 +70,6 @@ class RunReport:
     failed: dict[str, str] = field(default_factory=dict)
     #: the connection broke while the data was on its way: never sent again
     uncertain: dict[str, str] = field(default_factory=dict)
-    #: in a dry run, what would have been sent
-    planned: list[str] = field(default_factory=list)
     prepared: Prepared | None = None
 
 
@@ -88,7 +87,6 @@ class DigestService:
         sleep: Sleep = asyncio.sleep,
         lease: timedelta = DEFAULT_LEASE,
         backoff: float = 5.0,
-        dry_run: bool = False,
     ) -> None:
         if settings.digest is None:
             raise ValueError("the settings have no [digest] section; add one to send digests")
@@ -101,7 +99,6 @@ class DigestService:
         self.sleep = sleep
         self.lease = lease
         self.backoff = backoff
-        self.dry_run = dry_run
 
     def due(self) -> IsoWeek | None:
         """The week due now, judged by the last week the project list got."""
@@ -125,7 +122,7 @@ class DigestService:
         """Send `week`'s digests (only those to address `only`, when given). Owner digests
         go first and the project digest last, so a sent project digest means the run ended."""
         prepared = await asyncio.to_thread(prepare_week, self.settings, self.store, week)
-        report = RunReport(str(week), dry_run=self.dry_run, prepared=prepared)
+        report = RunReport(str(week), prepared=prepared)
         address = None if only is None else bare_address(only).lower()
         wanted = [
             item for item in sorted(prepared.outgoing, key=lambda o: o.kind is DigestKind.PROJECT)
@@ -133,9 +130,6 @@ class DigestService:
         ]
         try:
             for item in wanted:
-                if self.dry_run:
-                    report.planned.append(item.key)
-                    continue
                 await self._deliver(week, item, report)
         finally:
             await self.mailer.close()
@@ -201,3 +195,24 @@ class DigestService:
     def _finish(self, week: IsoWeek, key: str, state: DigestState, error: str | None) -> None:
         self.store.finish_digest(str(week), key, owner=self.replica, state=state,
                                  now=self.clock(), error=error)
+
+
+def digest_jobs(
+    service: DigestService, *, now: datetime, catch_up_after: timedelta = timedelta(seconds=5)
+) -> list[JobSpec]:
+    """The weekly run at the configured weekday, time and zone, and one run shortly after
+    `now` (the start) that catches up a week whose moment passed while the process was down;
+    `run_due` makes both a no-op when the week already went out."""
+    digest = service.digest
+
+    async def run() -> None:
+        await service.run_due()
+
+    weekly = JobSpec(
+        DIGEST_JOB,
+        Cron(day_of_week=str(digest.weekday)[:3], hour=str(digest.time.hour),
+             minute=str(digest.time.minute), timezone=digest.timezone),
+        run,
+        misfire_grace_time=timedelta(hours=12),
+    )
+    return [weekly, JobSpec(f"{DIGEST_JOB}-catch-up", Once(now + catch_up_after), run)]

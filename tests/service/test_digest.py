@@ -17,7 +17,8 @@ from sqlalchemy import Engine
 
 from bot.domain.digest_week import IsoWeek
 from bot.notify.smtp import SmtpMailer, smtp_options
-from bot.service.digest import DigestService, due_week
+from bot.service.digest import DIGEST_JOB, DigestService, digest_jobs, due_week
+from bot.service.scheduler import build_scheduler
 from bot.settings import Settings
 from bot.store import Store, migrate, open_engine, session_factory
 from bot.store.records import DigestState
@@ -275,18 +276,6 @@ async def test_a_sender_killed_mid_run_and_restarted_sends_each_digest_once(
     assert set(states.values()) == {DigestState.SENT}
 
 
-async def test_a_dry_run_plans_and_sends_nothing(tmp_path: Path, db: tuple[Store, str]) -> None:
-    store, url = db
-    with SmtpServer() as server:
-        settings, _ = settings_for(tmp_path, url, server.port)
-        run = service(settings, store)
-        run.dry_run = True
-        report = await run.run_week(WEEK)
-        assert server.received == []
-    assert len(report.planned) == len(SENT_TO)
-    assert store.digest_entries(str(WEEK)) == []
-
-
 async def test_only_one_address(tmp_path: Path, db: tuple[Store, str]) -> None:
     store, url = db
     with SmtpServer() as server:
@@ -327,3 +316,28 @@ def test_due_week(now: datetime, last_sent: str | None, due: str | None) -> None
     found = due_week(last_sent=IsoWeek.parse(last_sent) if last_sent else None, now=now,
                      weekday=0, at=time(8, 0), zone=BERLIN)
     assert (str(found) if found else None) == due
+
+
+async def test_the_scheduled_jobs_catch_up_at_start_and_wait_for_the_weekly_moment(
+    tmp_path: Path, db: tuple[Store, str]
+) -> None:
+    store, url = db
+    with SmtpServer() as server:
+        settings, _ = settings_for(tmp_path, url, server.port)
+        run = service(settings, store)
+        scheduler = build_scheduler(digest_jobs(run, now=datetime.now(UTC),
+                                                catch_up_after=timedelta(milliseconds=50)))
+        scheduler.start()
+        try:
+            weekly = scheduler.get_job(DIGEST_JOB).next_run_time
+            for _ in range(400):
+                if len(server.received) == len(SENT_TO) and not scheduler.running_jobs():
+                    break
+                await asyncio.sleep(0.05)
+        finally:
+            await scheduler.stop()
+        one_each(server)
+    # Monday 08:00 in the configured zone (UTC here), after now
+    assert (weekly.weekday(), weekly.hour, weekly.minute) == (0, 8, 0)
+    assert weekly > datetime.now(UTC)
+    assert scheduler.failures == {}
