@@ -13,6 +13,21 @@ stepped down itself (its own check fails within `check + timeout`).
 
 On SQLite only one replica may run at all: `open_leadership` takes an exclusive lock on a
 file beside the database and refuses a second process with an error naming the first.
+
+A composition runs it beside the `Shutdown` of `bot/service/lifecycle.py`::
+
+    leadership = open_leadership(url, on_gain=start_jobs, on_lose=stop_jobs)
+    task = asyncio.create_task(leadership.run())
+
+    async def release() -> None:
+        leadership.stop()
+        await task
+
+    shutdown.on_release("leadership", release)
+
+The jobs in flight are the Shutdown's to drain (they run inside `Shutdown.work()`), so by
+the time `release` runs `on_lose(Loss.STOPPED)` has nothing left to wait for and returns
+at once; `Loss.CONNECTION_LOST` asks it to cancel running jobs without waiting.
 """
 
 from __future__ import annotations
@@ -190,9 +205,11 @@ class AdvisoryLeadership:
             try:
                 await self._elect(connection)
             finally:
-                # a no-op unless on_gain failed or run() was cancelled while leading
-                await self._step_down(Loss.STOPPED)
-                await self._close(connection)
+                try:
+                    # a no-op unless on_gain failed or run() was cancelled while leading
+                    await self._step_down(Loss.STOPPED)
+                finally:
+                    await self._close(connection)
 
     async def _elect(self, connection: AsyncConnection[Any]) -> None:
         """One connection's life: stand by until the lock is ours, lead until `stop()` or

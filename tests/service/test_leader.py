@@ -213,3 +213,32 @@ async def test_in_memory_sqlite_leads_until_stopped() -> None:
     await asyncio.wait_for(task, 30)
     assert events == ["gained", "lost stopped"]
     assert not leadership.is_leader
+
+
+@pytest.mark.postgres
+async def test_a_cancelled_leader_stops_its_jobs_and_frees_the_lock(
+    postgres_database: Engine,  # noqa: F811
+    postgres_url: URL,  # noqa: F811
+) -> None:
+    key = _key()
+    events: list[str] = []
+
+    async def gained() -> None:
+        events.append("gained")
+
+    async def lost(loss: Loss) -> None:
+        events.append(f"lost {loss}")
+
+    leadership = open_leadership(
+        postgres_url, key=key, on_gain=gained, on_lose=lost,
+        timing=Timing(retry=0.1, check=0.1, timeout=5.0),
+    )
+    task = asyncio.create_task(leadership.run())
+    while not events:
+        await asyncio.sleep(0.05)
+    assert await asyncio.to_thread(_holders, postgres_database, key) != []
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert events == ["gained", "lost stopped"]
+    assert await asyncio.to_thread(_holders, postgres_database, key) == []
