@@ -18,6 +18,7 @@ from bot.commands import (
     migrate,
     sandbox,
     scan,
+    submit,
 )
 from bot.commands import digest as digest_command
 from bot.commands import web as web_command
@@ -95,6 +96,12 @@ def build_subcommands() -> list[Subcommand]:
             "Write one week's digest emails to files for review (--preview), or send them.",
             digest_command.add_arguments,
             digest_command.run,
+        ),
+        Subcommand(
+            "submit",
+            "Open the upstream merge/pull request for one change now (or --dry-run it).",
+            submit.add_arguments,
+            submit.run,
         ),
         Subcommand(
             "sandbox",

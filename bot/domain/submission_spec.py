@@ -10,7 +10,6 @@ changelog or distribution guards) is copied, and `leaks` double-checks the added
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -89,27 +88,23 @@ def add_patch(spec: Spec, name: str, options: SpecOptions) -> SpecEdit:
     return SpecEdit(text, number, tag_line, apply_line, release, changelog)
 
 
-def leaks(edit: SpecEdit, *, release_suffix: str, guard_macro: str,
-          words: Sequence[str]) -> list[str]:
-    """Lines of the edit that carry the downstream's identity: its release suffix or `%if`
-    guard anywhere, its name in a tag, an apply line or a changelog item (the entry's
-    author line names a person, who may well work for the downstream). Empty when none."""
+def leaks(edit: SpecEdit, *, release_suffix: str, guard_macro: str) -> list[str]:
+    """Lines of the edit that carry the downstream's bookkeeping: its release suffix in the
+    Release or the changelog's EVR, or its `%if` guard macro anywhere. Empty when none.
+
+    A patch may well name the downstream (`Add AlmaLinux OS detection` is a fix for the
+    project): only the downstream's own release and guards must never reach the target, and
+    its changelog lines never do, as the entry is written anew.
+    """
     guard = re.compile(rf"%\{{?[?!]*{re.escape(guard_macro)}\b", re.I) if guard_macro else None
     suffix = release_suffix.lower()
-    names = [w.lower() for w in words if w]
-    head, items = (edit.changelog[0], list(edit.changelog[1:])) if edit.changelog else (None, [])
-    # the entry's author names a person, who may well work for the downstream
-    evr = head.rsplit(">", 1)[-1] if head is not None else None
+    evr = edit.changelog[0].rsplit(">", 1)[-1] if edit.changelog else None
     found = []
-    for line in (edit.tag_line, edit.apply_line, edit.release, evr, *items):
-        if line is None:
-            continue
-        lowered = line.lower()
-        if (
-            (suffix and suffix in lowered)
-            or (guard is not None and guard.search(line))
-            or (line is not evr and any(n in lowered for n in names))
-        ):
+    for line in (edit.release, evr):
+        if line is not None and suffix and suffix in line.lower():
+            found.append(line)
+    for line in (edit.tag_line, edit.apply_line, *(edit.changelog or ())):
+        if line is not None and guard is not None and guard.search(line) and line not in found:
             found.append(line)
     return found
 

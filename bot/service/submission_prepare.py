@@ -128,8 +128,7 @@ async def _dist_git(
         return {}, (), f"the target's spec cannot carry {name}: {error}"
     distribution = deps.settings.distribution
     leaked = leaks(edit, release_suffix=distribution.release_suffix,
-                   guard_macro=distribution.guard_macro,
-                   words=(distribution.name, *distribution.words))
+                   guard_macro=distribution.guard_macro)
     if leaked:
         return {}, (), f"the spec edit would carry {distribution.name}'s own lines: {leaked}"
     data = edit.text.encode("latin-1" if warnings else "utf-8")
