@@ -11,6 +11,8 @@ from pathlib import Path
 from bot.domain.distgit_model import DistGit
 from bot.domain.model import Target
 from bot.domain.overrides import OverrideKind, current
+from bot.domain.owners import Person as PersonFact
+from bot.domain.owners import resolve_owner
 from bot.domain.submission import change_slug, refusal, submit_branch
 from bot.domain.submission_spec import patch_order
 from bot.domain.submission_text import REFERENCE_LINE
@@ -19,6 +21,7 @@ from bot.forges.base import Forge, RepoRef
 from bot.forges.errors import NotFound
 from bot.ingest.distgit import DistGitError, read_distgit
 from bot.ingest.patch_header import PatchHeader, parse_patch_header
+from bot.service.owner_facts import owner_facts
 from bot.service.remote_tree import read_remote_tree
 from bot.settings import ForgeType, Settings, TargetSettings
 from bot.store import Store
@@ -138,7 +141,8 @@ async def resolve(
             "the lookaside cache): nothing to submit"
         )
     header = parse_patch_header(patch, path=record.name)
-    owner = await _owner(settings, forges, stored, downstream, header)
+    owner = await _owner(settings, store, forges, stored, downstream, header,
+                         target_forge=config.forge, now=now)
     return Context(
         change_id=change_id,
         analysis_id=analysis_id,
@@ -220,33 +224,44 @@ def _strip(downstream: DistGit, name: str) -> int:
 
 async def _owner(
     settings: Settings,
+    store: Store,
     forges: Mapping[str, Forge],
     stored: StoredChange,
     downstream: DistGit,
     header: PatchHeader,
+    *,
+    target_forge: str,
+    now: datetime,
 ) -> Person:
-    """Who the commit credits: the downstream commit that last touched the patch file, else
-    the patch's own author; the bot itself when neither says."""
-    forge_settings = settings.downstream_forge
-    repo = RepoRef(forge_settings.namespace or "rpms", stored.package)
+    """Who the commit credits and the request names: the change's owner as the policy
+    resolves it (`/upstream assign`, the configured owners, the autopatch changelog entry,
+    the downstream commit), with the name and email the forges or the patch give when the
+    configuration has none; the bot itself when nobody is known."""
     path = downstream.paths.get(stored.record.name, stored.record.name)
-    commits = await forges[forge_settings.name].list_commits(
-        repo, ref=stored.branch, path=path, limit=1
+    where = (stored.package, stored.branch, path)
+    facts = (await owner_facts(settings, forges, [where]))[where]
+    overrides = store.overrides_of([stored.record.id]).get(stored.record.id, [])
+    held = [found for target in Target
+            if (found := current(overrides, target, now=now).get(OverrideKind.ASSIGN))]
+    owner = resolve_owner(
+        stored.package,
+        entries=[o.as_entry() for o in settings.owners],
+        assign=max(held, key=lambda o: o.at) if held else None,
+        facts=facts,
+        stored=stored.record.owner,
     )
-    stored_owner = stored.record.owner
-
-    def label_of(name: str, email: str) -> str:
-        return f"@{stored_owner}" if stored_owner else f"{name} <{email}>"
-
-    if commits and commits[0].author_email:
-        first = commits[0]
-        return Person(first.author_name, first.author_email,
-                      label_of(first.author_name, first.author_email))
-    name, email = header.author, header.email
-    if name and email:
-        return Person(name, email, label_of(name, email))
-    bot = settings.distribution.bot_username
-    return Person(bot, f"{bot}@localhost", label_of(bot, f"{bot}@localhost"))
+    known = [p for p in (facts.changelog_author, facts.commit_author,
+                         PersonFact(header.author, header.email)) if p is not None]
+    email = (owner.email if owner else None) or next((p.email for p in known if p.email), None)
+    name = (owner.name if owner else None) or next(
+        (p.name for p in known if p.name and p.email == email), None
+    ) or (owner.username if owner else None)
+    if not email:
+        bot = settings.distribution.bot_username
+        return Person(bot, f"{bot}@users.noreply.localhost", f"@{bot}")
+    username = owner.on(target_forge) if owner else None
+    label = f"@{username}" if username else f"{name or email} <{email}>"
+    return Person(name or email, email, label)
 
 
 async def _source_url(

@@ -28,6 +28,7 @@ from bot.sandbox.world import World
 from bot.service.scan import scan_once
 from bot.service.submission import SubmitDeps, set_reference, submit_change
 from bot.settings import Settings, load_settings
+from bot.settings.schema import OwnerSettings
 from bot.store import Store, migrate, open_engine, session_factory
 from bot.store.records import StoredChange
 from tests.sandbox.seeded import NOW, read_tree
@@ -369,3 +370,24 @@ async def test_changes_the_bot_cannot_submit_are_refused(sandbox: Sandbox) -> No
     outcome = await submit_change(sandbox.deps, branding.change_id, branding.target,
                                   actor="policy", now=NOW)
     assert outcome.state is SubmitState.REFUSED
+
+
+async def test_the_configured_owner_is_credited_and_named_by_the_target_forge_account(
+    sandbox: Sandbox,
+) -> None:
+    change = sandbox.pending(Target.CENTOS_STREAM)
+    owner = OwnerSettings(
+        username="jdoe", email="jane@example.org",
+        usernames=(("centos-stream", "jane-cs"),), packages=(change.package,),
+    )
+    deps = replace(sandbox.deps, settings=replace(sandbox.settings, owners=(owner,)))
+    outcome = await submit_change(deps, change.record.id, Target.CENTOS_STREAM, actor="policy",
+                                  now=NOW)
+    assert outcome.state is SubmitState.OPENED, outcome.reason
+    (request,) = await sandbox.requests(Target.CENTOS_STREAM, change.package)
+    assert "Owner: @jane-cs." in request.body and "@jane-cs, please reply" in request.body
+    git_dir = sandbox.world.git_dir("gitlab", request.source.path)
+    author = gitstore.run_git(git_dir, "log", "-1", "--format=%an <%ae>", request.source_branch)
+    assert author.decode().strip() == "jdoe <jane@example.org>"
+    spec = _fork_tree(sandbox, Target.CENTOS_STREAM, request)[f"{change.package}.spec"]
+    assert b"jdoe <jane@example.org> - " in spec
