@@ -18,7 +18,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Select, and_, exists, func, or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from bot.store.models import Action, AuditEntry, Change, ChangeTarget, StatusTransition
@@ -65,12 +65,14 @@ def filtered_changes(wanted: ChangeFilter) -> Select[tuple[Change]]:
     elif wanted.owner:
         query = query.where(Change.owner == wanted.owner)
     if wanted.status or wanted.target:
-        conditions = [ChangeTarget.change_id == Change.id]
+        # IN, not a correlated EXISTS: the databases read the few matching target rows
+        # through an index instead of probing once per change.
+        pairs = select(ChangeTarget.change_id)
         if wanted.status:
-            conditions.append(ChangeTarget.status == wanted.status)
+            pairs = pairs.where(ChangeTarget.status == wanted.status)
         if wanted.target:
-            conditions.append(ChangeTarget.target == wanted.target)
-        query = query.where(exists().where(and_(*conditions)))
+            pairs = pairs.where(ChangeTarget.target == wanted.target)
+        query = query.where(Change.id.in_(pairs))
     if wanted.q:
         query = query.where(
             or_(
@@ -90,12 +92,18 @@ def change_rows(session: Session, rows: Sequence[Change]) -> tuple[ChangeRow, ..
 def target_cells(
     session: Session, ids: Sequence[str], *, evidence: bool = False
 ) -> dict[str, list[TargetCell]]:
-    """The target statuses of the changes ``ids``, by change id, in target order."""
+    """The target statuses of the changes ``ids``, by change id, in target order; the
+    evidence documents are read only when asked (lists do not show them)."""
     cells: dict[str, list[TargetCell]] = defaultdict(list)
     if not ids:
         return cells
-    for row in session.scalars(
-        select(ChangeTarget)
+    columns = [ChangeTarget.change_id, ChangeTarget.target, ChangeTarget.status,
+               ChangeTarget.reason, ChangeTarget.url, ChangeTarget.until,
+               ChangeTarget.updated_at]
+    if evidence:
+        columns.append(ChangeTarget.evidence)
+    for row in session.execute(
+        select(*columns)
         .where(ChangeTarget.change_id.in_(ids))
         .order_by(ChangeTarget.change_id, ChangeTarget.target)
     ):

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Mapping
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.domain.model import Status
@@ -89,11 +89,9 @@ def trend(session: Session, points: int = TREND_POINTS) -> tuple[TrendPoint, ...
 
 def oldest_waiting(session: Session, n: int = LIST_LENGTH) -> tuple[ChangeRow, ...]:
     """The current changes first seen longest ago that still wait in some target."""
-    waiting = exists().where(
-        ChangeTarget.change_id == Change.id, ChangeTarget.status.in_(WAITING)
-    )
+    waiting = select(ChangeTarget.change_id).where(ChangeTarget.status.in_(WAITING))
     rows = session.scalars(
-        select(Change).where(Change.gone_at.is_(None), waiting)
+        select(Change).where(Change.gone_at.is_(None), Change.id.in_(waiting))
         .order_by(Change.first_seen, Change.id).limit(n)
     ).all()
     return change_rows(session, rows)

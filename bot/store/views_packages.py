@@ -21,7 +21,7 @@ from bot.store.view_records import (
     Page,
     PageRequest,
 )
-from bot.store.views import actions_naming, audit_at, list_changes, target_cells
+from bot.store.views import actions_naming, audit_at, list_changes
 
 #: Actions and commands of a package are looked up for at most this many of its changes.
 LINKED_CHANGES = 2000
@@ -114,9 +114,10 @@ def package_detail(session: Session, name: str, page: PageRequest) -> PackageDet
         ids.append(change_id)
         analysis_ids.append(str((evidence or {}).get("analysis_id") or ""))
     actions = actions_naming(session, [name, *ids, *analysis_ids])
-    urls = {a.url for a in actions if a.url} | {
-        cell.url for cells in target_cells(session, ids).values() for cell in cells if cell.url
-    }
+    urls = {a.url for a in actions if a.url} | set(session.scalars(
+        select(ChangeTarget.url).join(Change, Change.id == ChangeTarget.change_id)
+        .where(Change.package == name, ChangeTarget.url.is_not(None))
+    ))
     return PackageDetail(
         name=package.name, repo=package.repo, stale=package.stale,
         last_error=package.last_error, checked_at=package.checked_at, branches=branches,
