@@ -107,7 +107,7 @@ async def act_once(
         scope = [t for t in every if not packages or t.change.package in packages]
         notes.clear()
         notes.update(_notes(_decide(settings, store, every, scope, overrides, owners, now=now)))
-    for package in _with_tracking_issue(store, scope, decision):
+    for package in _with_tracking_issue(store, scope):
         if await tracking.refresh(package, dry_run=dry):
             report.refreshed.append(package)
     log.info("act pass done", extra={
@@ -261,17 +261,15 @@ def _entries(
     return entries
 
 
-def _with_tracking_issue(
-    store: Store, scope: Sequence[StoredTracked], decision: Decision
-) -> list[str]:
-    """Packages in scope whose tracking issue the action log knows, or that were reminded."""
+def _with_tracking_issue(store: Store, scope: Sequence[StoredTracked]) -> list[str]:
+    """Packages in scope whose tracking issue the action log knows (a reminder of this pass
+    logged the issues it opened)."""
     packages = {t.change.package for t in scope}
     known = {
         str(a.record.payload.get("package"))
         for a in store.acting.done_actions(["tracking-issue"])
     }
-    reminded = {a.package for a in decision.actions if a.kind is ActionKind.REMIND}
-    return sorted(packages & (known | reminded))
+    return sorted(packages & known)
 
 
 def _downstream(settings: Settings, forges: Mapping[str, Forge]) -> Downstream:

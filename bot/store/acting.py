@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
 from bot.domain.model import Status, Target
@@ -80,11 +80,13 @@ def tracked_changes(session: Session, *, packages: Sequence[str] | None = None
     for start in range(0, len(ids), _CHUNK):
         chunk = ids[start : start + _CHUNK]
         # one query per table loads the rows; the getters below then read the session's
-        # identity map instead of the database
+        # identity map (which holds rows only while something refers to them: `loaded`)
         pairs: dict[str, list[Target]] = {}
+        loaded: list[object] = []
         for pair in session.scalars(select(ChangeTarget).where(ChangeTarget.change_id.in_(chunk))):
             pairs.setdefault(pair.change_id, []).append(pair.target)
-        list(session.scalars(select(Change).where(Change.id.in_(chunk))))
+            loaded.append(pair)
+        loaded.extend(session.scalars(select(Change).where(Change.id.in_(chunk))))
         for change_id in chunk:
             change = inventory.get_change(session, change_id)
             states = [
@@ -202,14 +204,15 @@ def replace_decisions(
         for start in range(0, len(ids), _CHUNK):
             session.execute(delete(PolicyDecision).where(
                 PolicyDecision.change_id.in_(ids[start : start + _CHUNK])))
-    count = 0
-    for row in {(r.change_id, r.target): r for r in rows}.values():
-        session.add(PolicyDecision(
-            change_id=row.change_id, target=row.target, why=row.why, reason=row.reason,
-            until=row.until, action_key=row.action_key, dry_run=row.dry_run, decided_at=now,
-        ))
-        count += 1
-    return count
+    values = [
+        {"change_id": row.change_id, "target": row.target, "why": row.why,
+         "reason": row.reason, "until": row.until, "action_key": row.action_key,
+         "dry_run": row.dry_run, "decided_at": now}
+        for row in {(r.change_id, r.target): r for r in rows}.values()
+    ]
+    if values:
+        session.execute(insert(PolicyDecision), values)
+    return len(values)
 
 
 def decisions_of(
