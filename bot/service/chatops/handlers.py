@@ -112,7 +112,18 @@ async def unskip_command(context: CommandContext) -> str:
     subject = context.subject
     if subject is None:
         return NOT_TRACKED
-    chosen = select(subject, context.invocation.change, doing="unskip")
+    overrides = context.deps.store.overrides_of([c.record.id for c in subject.changes])
+    skipped = {
+        change_id
+        for change_id, held in overrides.items()
+        if any(o.kind is OverrideKind.SKIP for o in held)
+    }
+    chosen = select(
+        subject,
+        context.invocation.change,
+        eligible=lambda c: c.record.id in skipped,
+        doing="unskip",
+    )
     if chosen.problem:
         return chosen.problem
     (change,) = chosen.changes
@@ -179,7 +190,7 @@ async def jira_command(context: CommandContext) -> str:
             target=Target.CENTOS_STREAM,
             done=f"ticket {ticket} recorded",
         )
-    chosen = select(subject, context.invocation.change, doing="give a ticket")
+    chosen = select(subject, context.invocation.change, eligible=_open, doing="give a ticket")
     if chosen.problem:
         return chosen.problem
     (change,) = chosen.changes
