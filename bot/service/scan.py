@@ -259,13 +259,13 @@ def _account(summary: ScanSummary, outcome: Outcome) -> None:
 
 
 async def _report(store: Store, summary: ScanSummary, now: datetime, *, snapshot: bool) -> None:
-    """The summary's counts from the whole stored inventory (skipped packages included),
-    pending ages brought up to date, and the run's snapshot when this scan closed it."""
+    """The summary's counts from the whole stored inventory, skipped packages included
+    (pending ages are counted from when each change was first seen, so they move without
+    a forge call), and the run's snapshot when this scan closed it."""
     rows = await asyncio.to_thread(store.scans.inventory_rows)
-    counts, ages = tally(rows, now)
+    counts = tally(rows, now)
     summary.rows = counts.rows
     summary.ages = Counter(counts.snapshot.by_age)
-    await asyncio.to_thread(store.scans.refresh_ages, ages)
     if snapshot:
         await asyncio.to_thread(
             store.add_snapshot, counts.snapshot, now=now, scan_run_id=summary.run_id

@@ -75,12 +75,11 @@ class Tally:
     snapshot: SnapshotCounts
 
 
-def tally(rows: list[InventoryRow], now: datetime) -> tuple[Tally, dict[str, int]]:
-    """Counts of the inventory for the summary and the snapshot, and the age in days of
-    each change with a pending status."""
+def tally(rows: list[InventoryRow], now: datetime) -> Tally:
+    """Counts of the inventory for the summary and the snapshot; pending rows by their age
+    at `now`."""
     pairs: Counter[tuple[str, str]] = Counter()
     by = {name: Counter[str]() for name in ("status", "kind", "target", "branch", "owner", "age")}
-    ages: dict[str, int] = {}
     for row in rows:
         pairs[(str(row.target), str(row.status))] += 1
         by["status"][str(row.status)] += 1
@@ -91,12 +90,10 @@ def tally(rows: list[InventoryRow], now: datetime) -> tuple[Tally, dict[str, int
         if row.owner is not None:
             by["owner"][row.owner] += 1
         if row.status is Status.PENDING:
-            days = max((now - row.first_seen).days, 0)
-            ages[row.change_id] = days
-            by["age"][_bucket(days)] += 1
+            by["age"][_bucket(max((now - row.first_seen).days, 0))] += 1
     snapshot = SnapshotCounts(*(dict(by[name]) for name in
                                 ("status", "kind", "target", "branch", "owner", "age")))
-    return Tally(pairs, snapshot), ages
+    return Tally(pairs, snapshot)
 
 
 def _bucket(days: int) -> str:

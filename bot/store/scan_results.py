@@ -84,19 +84,3 @@ def inventory_rows(session: Session) -> list[InventoryRow]:
             )
         )
     return rows
-
-
-def refresh_ages(session: Session, ages: dict[str, int]) -> int:
-    """Set `age_days` in the evidence of pending statuses (change id → days); returns how
-    many rows changed. Ages move with the calendar, not with the forges."""
-    changed = 0
-    for row in session.scalars(
-        select(ChangeTarget).where(
-            ChangeTarget.change_id.in_(sorted(ages)), ChangeTarget.status == "pending"
-        )
-    ):
-        days = ages[row.change_id]
-        if (row.evidence or {}).get("age_days") != days:
-            row.evidence = {**(row.evidence or {}), "age_days": days}
-            changed += 1
-    return changed

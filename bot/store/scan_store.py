@@ -90,10 +90,6 @@ class ScanStore:
         with self._transaction("reading the inventory from") as session:
             return scan_results.inventory_rows(session)
 
-    def refresh_ages(self, ages: dict[str, int]) -> int:
-        with self._transaction("refreshing pending ages in") as session:
-            return scan_results.refresh_ages(session, ages)
-
     # watched repositories and commits
 
     def record_listing(self, forge: str, namespace: str, listed: Sequence[RepoUpdate]) -> None:
