@@ -44,7 +44,7 @@ __all__ = ["DigestLimits", "build_view", "owner_digest", "project_digest", "week
 class DigestLimits:
     """How long each list may grow before the digest says "and N more"."""
 
-    owner_pending: int = 50
+    owner_pending: int = 25
     oldest_pending: int = 10
     top_packages: int = 10
     upstreamed: int = 30
