@@ -92,11 +92,15 @@ class WebhookReceiver:
         *,
         max_body_size: int,
         refresh: Refresh | None = None,
+        on_new: Callable[[], None] | None = None,
     ) -> None:
+        """`refresh(package)` is asked for after a new push on a package's repository;
+        `on_new()` after each new event is stored (the workers stop idling)."""
         self._sources = tuple(sources)
         self._writer = writer
         self._max_body = max_body_size
         self._refresh = refresh
+        self._on_new = on_new
 
     def routes(self) -> list[web.RouteDef]:
         return [web.post(f"/webhooks/{kind}", self._handler(kind)) for kind in ForgeKind]
@@ -149,6 +153,8 @@ class WebhookReceiver:
             return _answer(503, "the inbox cannot store events right now")
         if new and isinstance(event, PushEvent) and source.holds_packages:
             self._ask_refresh(source, event)
+        if new and self._on_new is not None:
+            self._on_new()
         return _answer(202, key, status="queued" if new else "duplicate")
 
     def _ask_refresh(self, source: HookSource, push: PushEvent) -> None:
