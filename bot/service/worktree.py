@@ -129,13 +129,20 @@ class WorkTree:
         run = self._run
         argv = ["git", "-C", str(self.root)]
         steps: list[tuple[tuple[str, ...], bytes | None]] = [(("read-tree", base), None)]
+        # an executable stays executable, as `push_branch` keeps it
+        listed = await self.git("ls-tree", "-z", base, "--", *sorted(files)) if files else ""
+        executable = {
+            record.partition("\t")[2] for record in listed.split("\0")
+            if record.startswith("100755 ")
+        }
         entries = []
         for path, data in sorted(files.items()):
             if data is None:
                 entries.append(f"0 {'0' * 40}\t{path}")
                 continue
             blob = (await self.git("hash-object", "-w", "--stdin", stdin=data)).strip()
-            entries.append(f"100644 {blob}\t{path}")
+            mode = "100755" if path in executable else "100644"
+            entries.append(f"{mode} {blob}\t{path}")
         listing = "".join(f"{entry}\n" for entry in entries).encode()
         steps.append((("update-index", "--index-info"), listing))
         steps.append((("write-tree",), None))
