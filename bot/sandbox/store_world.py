@@ -9,7 +9,6 @@ go in with one bulk load, so 10,000 changes take seconds.
 
 from __future__ import annotations
 
-import bisect
 import random
 from collections import Counter
 from collections.abc import Sequence
@@ -21,6 +20,7 @@ from bot.domain.change import scoped_id
 from bot.domain.model import NOT_UPSTREAMABLE_KINDS, ChangeType, DeclaredStatus, Kind, Operation
 from bot.domain.model import Status as S
 from bot.domain.model import Target as T
+from bot.sandbox.store_world_history import WorldPair, histories, scans
 from bot.store import Store
 from bot.store.records import ActionState, InboxState, ScanStatus
 
@@ -31,7 +31,6 @@ HOSTILE_NAMES = (
     "0042-fix.patch\r\nBcc: victim@example.org",
     "javascript:alert(1)//.patch",
 )
-HOSTILE_REASON = 'closed: <img src=x onerror=alert("reason")> not for us'
 BRANCHES = {"a8": "c8", "a9": "c9", "a10": "c10", "a10s": "c10s"}
 TARGET_BRANCHES = {
     "a8": {T.FEDORA: "rawhide"},
@@ -60,15 +59,6 @@ _KINDS = (
 _NOUNS = ("overflow", "buffer", "locale", "timeout", "parser", "socket", "cache", "config",
           "path", "cert", "sbat", "logo", "release", "x86_64_v2", "ppc64le", "btrfs")
 _VERBS = ("fix", "handle", "allow", "drop", "restore", "backport", "enable", "disable")
-_AGE_BUCKETS = ((7, "<1w"), (30, "<1m"), (90, "<3m"), (365, "<1y"))
-_FORGES = {
-    T.CENTOS_STREAM: "http://127.0.0.1:3001/redhat/centos-stream/rpms/{package}/-/merge_requests/{n}",
-    T.FEDORA: "http://127.0.0.1:3002/rpms/{package}/pull-request/{n}",
-    T.PROJECT: "http://127.0.0.1:3003/upstream/{package}/pull/{n}",
-}
-_ACTOR = "store-world"
-
-
 @dataclass(frozen=True, slots=True)
 class WorldOwner:
     username: str
@@ -88,21 +78,6 @@ class StoreWorld:
     now: datetime
     hostile_names: tuple[str, ...] = HOSTILE_NAMES
     by_status: Counter[str] = field(default_factory=Counter)
-
-
-@dataclass(slots=True)
-class _Pair:
-    change_id: str
-    package: str
-    branch: str
-    kind: Kind
-    owner: str | None
-    target: T
-    first_seen: datetime
-    events: list[tuple[datetime, S, str | None]] = field(default_factory=list)
-    url: str | None = None
-    evidence: dict[str, Any] = field(default_factory=dict)
-    until: datetime | None = None
 
 
 def fill_store(
@@ -130,13 +105,13 @@ def fill_store(
     branches = _packages_and_branches(rows, names, rng, now)
     main_owner = {name: rng.choice(people).username for name in names}
     weights = [1.0 / (rank + 1) ** 0.8 for rank in range(len(branches))]
-    pairs: list[_Pair] = []
+    pairs: list[WorldPair] = []
     places = rng.choices(branches, weights=weights, k=changes)
     for number, (package, branch) in enumerate(places):
         owner = _owner(rng, people, main_owner[package])
         pairs.extend(_change(rows, rng, number, package, branch, owner, start, now))
-    transitions = _histories(rows, pairs, rng, now)
-    _scans(rows, pairs, start, now, weeks)
+    transitions = histories(rows, pairs, rng, now)
+    scans(rows, pairs, start, now, weeks)
     _actions(rows, pairs)
     _inbox(rows, rng, now)
     written = store.load_rows(rows)
@@ -205,7 +180,7 @@ def _owner(rng: random.Random, people: Sequence[WorldOwner], main: str) -> str |
 def _change(
     rows: dict[str, list[dict[str, Any]]], rng: random.Random, number: int, package: str,
     branch: str, owner: str | None, start: datetime, now: datetime,
-) -> list[_Pair]:
+) -> list[WorldPair]:
     kind = rng.choices([k for k, _ in _KINDS], weights=[w for _, w in _KINDS])[0]
     change_type = ChangeType.PATCH if rng.random() < 0.7 else ChangeType.SPEC_EDIT
     name = _name(rng, number, kind, change_type)
@@ -226,7 +201,7 @@ def _change(
     targets = list(TARGET_BRANCHES[branch])
     if change_type is ChangeType.PATCH:
         targets.append(T.PROJECT)
-    return [_Pair(change_id, package, branch, kind, owner, target, first_seen)
+    return [WorldPair(change_id, package, branch, kind, owner, target, first_seen)
             for target in targets]
 
 
@@ -241,124 +216,7 @@ def _name(rng: random.Random, number: int, kind: Kind, change_type: ChangeType) 
     return f"{1000 + number % 9000:04d}-{prefix}-{noun}-{number}.patch"
 
 
-def _histories(
-    rows: dict[str, list[dict[str, Any]]], pairs: list[_Pair], rng: random.Random, now: datetime,
-) -> int:
-    """Each pair's transitions (never after `now`), then its current row."""
-    count = 0
-    for number, pair in enumerate(pairs):
-        _story(pair, rng, number, now)
-        previous: S | None = None
-        for at, status, reason in pair.events:
-            rows["status_transitions"].append({
-                "change_id": pair.change_id, "target": pair.target, "from_status": previous,
-                "to_status": status, "reason": reason, "evidence": {}, "at": at,
-                "actor": _ACTOR,
-            })
-            previous = status
-            count += 1
-        last_at, status, reason = pair.events[-1]
-        evidence = dict(pair.evidence)
-        if status is S.PENDING:
-            evidence["age_days"] = max((now - pair.first_seen).days, 0)
-        rows["change_targets"].append({
-            "change_id": pair.change_id, "target": pair.target, "status": status,
-            "reason": reason, "evidence": evidence, "url": pair.url, "until": pair.until,
-            "updated_at": last_at,
-        })
-    return count
-
-
-def _story(pair: _Pair, rng: random.Random, number: int, now: datetime) -> None:
-    def at(days: float) -> datetime | None:
-        moment = pair.events[-1][0] + timedelta(days=days, hours=rng.uniform(0, 20))
-        return moment if moment < now else None
-
-    pair.events.append((pair.first_seen, S.PENDING, None))
-    if pair.kind in NOT_UPSTREAMABLE_KINDS:
-        pair.events[-1] = (pair.first_seen, S.NOT_NEEDED, f"{pair.kind}: not upstreamable")
-        return
-    if rng.random() < 0.15:
-        pair.events[-1] = (pair.first_seen, S.PRESENT, f"already in {pair.target}")
-        return
-    if rng.random() < 0.45 and (moment := at(rng.uniform(14, 40))):
-        pair.events.append((moment, S.REMINDED, "owner reminded on the tracking issue"))
-    if rng.random() < 0.03 and (moment := at(rng.uniform(1, 20))):
-        pair.until = moment + timedelta(days=30)
-        pair.events.append((moment, S.SNOOZED, "snoozed by the owner for 30 days"))
-        return
-    if rng.random() < 0.45 and (moment := at(rng.uniform(5, 90))):
-        pair.url = _FORGES[pair.target].format(package=pair.package, n=100 + number)
-        pair.events.append((moment, S.SUBMITTED, f"open change request {pair.url}"))
-        roll = rng.random()
-        if roll < 0.5 and (moment := at(rng.uniform(3, 50))):
-            pair.events.append((moment, S.MERGED, "merged upstream"))
-        elif roll < 0.6 and (moment := at(rng.uniform(3, 50))):
-            reason = HOSTILE_REASON if number % 7 == 0 else "closed: fixed differently upstream"
-            pair.events.append((moment, S.REJECTED, reason))
-        elif pair.target is T.CENTOS_STREAM and roll < 0.8:
-            pair.evidence = {"draft": True, "url": pair.url}
-        return
-
-
-def _scans(
-    rows: dict[str, list[dict[str, Any]]], pairs: list[_Pair], start: datetime, now: datetime,
-    weeks: int,
-) -> None:
-    """A scan run every Monday morning and Thursday, each with its snapshot of the counts."""
-    history = [([at for at, _, _ in p.events], [status for _, status, _ in p.events])
-               for p in pairs]
-    moments = []
-    for week in range(weeks + 1):
-        monday = start + timedelta(weeks=week)
-        moments += [monday + timedelta(hours=2), monday + timedelta(days=3, hours=2)]
-    run_id = 0
-    for index, moment in enumerate(m for m in moments if m < now):
-        run_id += 1
-        failed = index % 11 == 5
-        partial = not failed and index % 5 == 3
-        status = ScanStatus.FAILED if failed else ScanStatus.PARTIAL if partial else ScanStatus.OK
-        rows["scan_runs"].append({
-            "id": run_id, "started_at": moment, "finished_at": moment + timedelta(minutes=40),
-            "status": status, "packages_scanned": 0 if failed else len(pairs) // 3,
-            "changes_seen": 0 if failed else len(pairs) // 2,
-            "error": "gitea: 503 Service Unavailable on /api/v1/orgs/rpms/repos" if failed
-            else "libcache-0003: ReadTimeout after 30s" if partial else None,
-        })
-        if failed:
-            continue
-        rows["scan_snapshots"].append(
-            {"scan_run_id": run_id, "taken_at": moment + timedelta(minutes=40),
-             **_counts(pairs, history, moment)}
-        )
-
-
-def _counts(
-    pairs: list[_Pair], history: list[tuple[list[datetime], list[S]]], moment: datetime
-) -> dict[str, dict[str, int]]:
-    by_status: Counter[str] = Counter()
-    by_kind: Counter[str] = Counter()
-    by_target: Counter[str] = Counter()
-    by_branch: Counter[str] = Counter()
-    by_age: Counter[str] = Counter()
-    for pair, (times, statuses) in zip(pairs, history, strict=True):
-        index = bisect.bisect_right(times, moment) - 1
-        if index < 0:
-            continue
-        status = statuses[index]
-        by_status[str(status)] += 1
-        by_kind[str(pair.kind)] += 1
-        by_target[str(pair.target)] += 1
-        by_branch[pair.branch] += 1
-        if status is S.PENDING:
-            days = (moment - pair.first_seen).days
-            by_age[next((label for limit, label in _AGE_BUCKETS if days < limit), ">=1y")] += 1
-    return {"by_status": dict(by_status), "by_kind": dict(by_kind),
-            "by_target": dict(by_target), "by_branch": dict(by_branch), "by_owner": {},
-            "by_age": dict(by_age)}
-
-
-def _actions(rows: dict[str, list[dict[str, Any]]], pairs: list[_Pair]) -> None:
+def _actions(rows: dict[str, list[dict[str, Any]]], pairs: list[WorldPair]) -> None:
     tracked: dict[str, datetime] = {}
     for pair in pairs:
         statuses = [status for _, status, _ in pair.events]
