@@ -239,6 +239,8 @@ async def test_a_crash_after_any_step_and_a_rerun_give_one_request(
                             Target.CENTOS_STREAM, actor="policy", now=NOW)
     state = sandbox.store.get_target_status(change.record.id, Target.CENTOS_STREAM)
     assert state is not None and state.status is Status.PENDING, "no status before the request"
+    fork = sandbox.world.git_dir("gitlab", f"{_BOT}/{change.package}")
+    pushed = dict(gitstore.branches(fork)) if fork.exists() else {}
     steps: list[str] = []
     rerun = await submit_change(replace(sandbox.deps, step=steps.append), change.record.id,
                                 Target.CENTOS_STREAM, actor="policy", now=NOW)
@@ -249,6 +251,9 @@ async def test_a_crash_after_any_step_and_a_rerun_give_one_request(
     assert state is not None and (state.status, state.url) == (Status.SUBMITTED, rerun.url)
     if crash_after is not Step.OPENED:
         assert steps == [Step.FORKED, Step.PUSHED, Step.OPENED, Step.RECORDED]
+    if crash_after is not Step.FORKED:
+        branch = rerun.branch or ""
+        assert dict(gitstore.branches(fork))[branch] == pushed[branch], "not pushed again"
 
 
 async def test_a_patch_that_no_longer_applies_is_refused_with_gits_words(
