@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from bot import __version__
 from bot.commands import (
+    act,
     analyze,
     analyze_autopatch,
     check_config,
@@ -102,6 +103,12 @@ def build_subcommands() -> list[Subcommand]:
             "Open the upstream merge/pull request for one change now (or --dry-run it).",
             submit.add_arguments,
             submit.run,
+        ),
+        Subcommand(
+            "act",
+            "Remind owners and open upstream merge requests as the policy says (--dry-run).",
+            act.add_arguments,
+            act.run,
         ),
         Subcommand(
             "sandbox",
