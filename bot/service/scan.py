@@ -85,7 +85,10 @@ async def scan_once(
     state = await asyncio.to_thread(store.scans.run_state, run.id)
     counter = _Counter(state.work.get(WorkState.DONE, 0) + state.work.get(WorkState.FAILED, 0),
                        sum(state.work.values()), progress)
-    crew = _Crew(scanner, store, run.id, plan.jobs, now, summary, counter)
+    # a pass for named packages (a push webhook's refresh) works on those only, even when
+    # a full pass shares its run
+    crew = _Crew(scanner, store, run.id, plan.jobs, now, summary, counter,
+                 only=frozenset(packages) if packages else None)
     orphans = _orphans(await asyncio.to_thread(store.scans.lease_owners, run.id))
     await asyncio.gather(*(crew.work(orphans) for _ in range(max(1, workers))))
     summary.finished = await asyncio.to_thread(
@@ -120,6 +123,7 @@ class _Crew:
     now: datetime
     summary: ScanSummary
     counter: _Counter
+    only: frozenset[str] | None = None
     owner: str = field(default_factory=lambda: _owner_id())
 
     async def work(self, orphans: list[str]) -> None:
@@ -127,7 +131,7 @@ class _Crew:
         while True:
             claimed = await asyncio.to_thread(
                 scans.claim_work, self.run_id, owner=self.owner, now=self.now, lease=LEASE,
-                orphans=orphans,
+                orphans=orphans, only=self.only,
             )
             if not claimed:
                 return

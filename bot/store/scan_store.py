@@ -54,10 +54,12 @@ class ScanStore:
         lease: timedelta,
         limit: int = 1,
         orphans: Collection[str] = (),
+        only: Collection[str] | None = None,
     ) -> list[WorkItem]:
         with self._transaction(f"claiming work of scan run {run_id} in") as session:
             return scan_work.claim_work(
-                session, run_id, owner=owner, now=now, lease=lease, limit=limit, orphans=orphans
+                session, run_id, owner=owner, now=now, lease=lease, limit=limit,
+                orphans=orphans, only=only,
             )
 
     def lease_owners(self, run_id: int) -> list[str]:

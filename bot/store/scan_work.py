@@ -104,8 +104,10 @@ def claim_work(
     lease: timedelta,
     limit: int = 1,
     orphans: Collection[str] = (),
+    only: Collection[str] | None = None,
 ) -> list[WorkItem]:
-    """Up to `limit` open items of the run for `owner`, leased until `now + lease`.
+    """Up to `limit` open items of the run (of the packages in `only`, when given) for
+    `owner`, leased until `now + lease`.
 
     Claimable: pending ones, and claimed ones whose lease expired or whose owner is in
     `orphans` (known dead). Rows other claimers hold locked are skipped, not waited for.
@@ -126,6 +128,8 @@ def claim_work(
         .order_by(PackageScan.package)
         .limit(limit)
     )
+    if only is not None:
+        query = query.where(PackageScan.package.in_(sorted(only)))
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
     rows = list(session.scalars(query))

@@ -63,8 +63,8 @@ def test_claims_take_pending_items_then_expired_or_orphaned_leases(store: Store)
                                    orphans=["w1"])
     assert [i.package for i in taken] == ["a", "b"]
     expired = store.scans.claim_work(run.id, owner="w4", now=NOW + LEASE * 2, lease=LEASE,
-                                     limit=5)
-    assert [i.package for i in expired] == ["a", "b", "c"]
+                                     limit=5, only=["b", "c"])
+    assert [i.package for i in expired] == ["b", "c"], "only the packages asked for"
 
 
 def test_a_failure_counts_attempts_keeps_the_error_and_marks_the_package_stale(
