@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from bot.domain.commands import COMMANDS
 from bot.domain.model import Kind, Status, Target
 
 #: Statuses shown as done in the checklist: nothing more is asked of the owner there.
@@ -111,17 +112,16 @@ def _entry(entry: TrackedChange) -> list[str]:
 
 
 def _commands() -> list[str]:
+    """The chat-ops commands that move a change, from the command table `/upstream help`
+    renders too."""
+    rows = [f"- `{spec.synopsis}`: {spec.help}" for spec in COMMANDS if spec.selects_change]
     return [
         "<details><summary>Commands</summary>",
         "",
-        "Write a command on a line of its own in a comment here, naming the change by its ref:",
+        "Write a command at the start of a line of its own in a comment here; name the "
+        "change by its `<ref>` from the list above:",
         "",
-        "- `/upstream submit <target> <ref>`: open the upstream merge request now",
-        "- `/upstream skip <ref> <reason>`: the change does not belong upstream",
-        "- `/upstream snooze <ref> <duration>`: no reminder for a while (e.g. `30d`)",
-        "- `/upstream link <ref> <url>`: it was already submitted there",
-        "- `/upstream jira <ref> RHEL-<n>`: the ticket a CentOS Stream merge request needs",
-        "- `/upstream assign <ref> @user`: someone else owns it",
+        *rows,
         "",
         "</details>",
     ]

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from bot.domain.model import Status, Target
@@ -25,6 +25,7 @@ from bot.service.act_cases import build_case, read_history
 from bot.service.executor import Executed, Executor, Handler, StepHook, no_step
 from bot.service.owner_facts import owner_facts
 from bot.service.reminders import Downstream, ReminderHandler, TrackingIssues
+from bot.service.scheduler import Every, JobSpec
 from bot.service.submit_handler import SubmitHandler
 from bot.settings import Settings
 from bot.store import Store
@@ -187,6 +188,24 @@ def act_job(
                               work_root=work_root)
 
     return run
+
+
+def act_spec(
+    *,
+    settings: Settings,
+    store: Store,
+    forges: Mapping[str, Forge],
+    clock: Callable[[], datetime],
+    work_root: Path,
+    every: timedelta | None = None,
+) -> JobSpec:
+    """The act job for `build_scheduler`: a pass every `every` (default: the scan
+    interval, so each scan's findings are acted on once), the first one at start."""
+    return JobSpec(
+        "act",
+        Every(every or settings.scan.interval, at_start=True),
+        act_job(settings=settings, store=store, forges=forges, clock=clock, work_root=work_root),
+    )
 
 
 async def _owners(

@@ -37,7 +37,7 @@ def test_the_body_lists_each_change_once_open_ones_first_and_carries_the_marker(
     assert body.count("ref `aaaaaaaa`") == 1 and body.count("ref `bbbbbbbb`") == 1
     assert body.index("- [ ] `a9` `0001-fix.patch` (bugfix)") < body.index("- [x] `a9` `0002")
     assert "  - centos-stream `c9s`: **reminded**: waits" in body
-    assert "/upstream skip <ref> <reason>" in body
+    assert "`/upstream skip [<ref>] <reason>`" in body
     assert body == issue_body("bash", [waiting, done], distribution="AlmaLinux",
                               prefix="upstream-bot")
 

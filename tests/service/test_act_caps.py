@@ -16,8 +16,9 @@ from bot.app import build_forge
 from bot.domain.model import ChangeType, Kind, Operation, Status, Target
 from bot.domain.policy import ActionKind, PlannedAction, Why
 from bot.forges.base import Forge
-from bot.service.act import act_once
+from bot.service.act import ActReport, act_once, act_spec
 from bot.service.executor import Handler
+from bot.service.scheduler import Every
 from bot.settings import Settings, load_settings
 from bot.store import Store, migrate, open_engine, session_factory
 from bot.store.records import BranchRecord, ChangeRecord, PackageRecord
@@ -150,3 +151,15 @@ async def test_open_merge_requests_cap_says_so(burst: Burst) -> None:
 def _made_twice(actions: list[PlannedAction]) -> list[str]:
     seen = Counter(a.key for a in actions)
     return [key for key, count in seen.items() if count > 1]
+
+
+async def test_the_act_job_spec_runs_one_pass_at_the_clocks_time(burst: Burst) -> None:
+    spec = act_spec(settings=burst.settings, store=burst.store, forges=burst.forges,
+                    clock=lambda: T0 + 20 * DAY, work_root=burst.root, every=HOUR)
+    assert spec.id == "act" and spec.trigger == Every(HOUR, at_start=True)
+    settings = acting_settings(burst.settings, dry_run=True)
+    dry = act_spec(settings=settings, store=burst.store, forges=burst.forges,
+                   clock=lambda: T0 + 20 * DAY, work_root=burst.root)
+    report = await dry.run()
+    assert isinstance(report, ActReport) and report.dry_run
+    assert report.now == T0 + 20 * DAY and report.decision.actions
