@@ -4,6 +4,7 @@ on the settings' web host and port, over the configured database."""
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 from pathlib import Path
@@ -42,6 +43,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"upstream-bot web: {error}", file=sys.stderr)
         return 2
     configure_logging(args.log_level.upper())
+    # Every /readyz reads the schema version; Alembic would log that at INFO each time.
+    logging.getLogger("alembic.runtime.migration").setLevel(logging.WARNING)
     host = args.host or settings.web.host
     port = args.port if args.port is not None else settings.web.port
     app = build_web_app(settings, Store(session_factory(engine)), telemetry=Telemetry(),
