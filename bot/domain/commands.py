@@ -162,10 +162,11 @@ COMMANDS: tuple[CommandSpec, ...] = (
     ),
     CommandSpec(
         "submit",
-        f"[{' | '.join(t.value for t in Target)}] [<ref>]",
+        "[<target>] [<ref>]",
         Role.MAINTAINER,
-        "Open the upstream merge request for the change now (to one target, or to every "
-        "target it still needs).",
+        "Open the upstream merge request for the change now: to the target named ("
+        + ", ".join(t.value for t in Target)
+        + "), or to every target it still needs.",
         re.compile(
             rf"(?:(?P<target>{_TARGETS})(?: |$))?(?:#?(?P<ref>[0-9a-f]{{8,16}}))?", re.IGNORECASE
         ),
