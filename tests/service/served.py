@@ -45,15 +45,19 @@ class Served:
         """The knobs of the forge of this type ("gitlab"), changeable while it serves."""
         return self.running.faults[kind]
 
-    def disagreements(self, packages: set[str] | None = None) -> list[str]:
-        """Truth rows (of `packages`, or all) whose stored status is missing or differs."""
+    def disagreements(
+        self, packages: set[str] | None = None, *, besides: set[tuple[str, str]] = frozenset()
+    ) -> list[str]:
+        """Truth rows (of `packages`, or all; not the (change id, target) pairs `besides`, which
+        a test changed) whose stored status is missing or differs."""
         wrong = []
         for package, branch, change, row in self.truth.rows():
-            if packages is not None and package.name not in packages:
+            key = scoped_id(package.name, branch.branch, change.id)
+            if (packages is not None and package.name not in packages) or (
+                (key, str(row.target)) in besides
+            ):
                 continue
-            state = self.store.get_target_status(
-                scoped_id(package.name, branch.branch, change.id), row.target
-            )
+            state = self.store.get_target_status(key, row.target)
             if state is None or state.status is not row.status:
                 found = "missing" if state is None else f"{state.status}: {state.reason}"
                 wrong.append(f"{package.name} {branch.branch} {change.name} {row.target}: "
