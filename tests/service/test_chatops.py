@@ -251,3 +251,15 @@ async def test_permissions_are_cached_for_their_ttl() -> None:
     now[0] += timedelta(minutes=6)
     await cache.permission(forge, repo, "alice")
     assert forge.asked == 3
+
+
+async def test_jira_on_an_open_request_says_what_was_done(desk: Desk) -> None:
+    from bot.domain.submission import SubmitOutcome, SubmitState
+
+    url = "https://gitlab.test/redhat/centos-stream/rpms/bash/-/merge_requests/7"
+    desk.submissions.outcome = SubmitOutcome(
+        SubmitState.ALREADY_OPEN,
+        f"Resolves: RHEL-81234 added to the commit of {url}; marked ready for review", url=url,
+    )
+    await desk.handle(desk.write("/upstream jira RHEL-81234", author=MAINTAINER)[1])
+    assert f"added to the commit of {url}; marked ready for review" in desk.replies()[0]

@@ -280,7 +280,9 @@ def _outcome(outcome: SubmitOutcome) -> str:
             draft = " (draft)" if outcome.draft else ""
             return f"opened {outcome.url}{draft}. {outcome.reason}".strip()
         case SubmitState.ALREADY_OPEN:
-            return f"already open: {outcome.url}"
+            if outcome.url and outcome.url not in outcome.reason:
+                return f"{outcome.reason} ({outcome.url})"
+            return outcome.reason
         case SubmitState.PLANNED:
             return f"dry run, nothing opened: {outcome.reason}"
         case SubmitState.REFUSED:
