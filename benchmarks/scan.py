@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import json
 import logging
 import resource
@@ -70,7 +71,13 @@ async def serve(world_dir: Path, latency: float, forge: str) -> None:
     import importlib
 
     world = World.load(world_dir, clock=lambda: datetime.now(UTC))
-    apps = {forge: importlib.import_module(APPS[forge]).build_app}
+    factory = importlib.import_module(APPS[forge]).build_app
+    if forge == "github":
+        # GitHub allows a token 5,000 requests an hour, fewer than a cold scan of this many
+        # projects makes (the scanner's hourly budget would spread it over hours); the
+        # benchmark measures the scan, so the sandbox lifts the limit
+        factory = functools.partial(factory, rate_limit=100_000_000)
+    apps = {forge: factory}
     faults = {kind: Faults(latency=latency) for kind in apps}
     running = await start_sandbox(world, apps=apps, ports={}, faults=faults)
     tokens = {kind: world.users(kind)["upstream-bot"].token for kind in apps}
@@ -142,7 +149,10 @@ class Sandbox:
         return self._read(forge)
 
     def requests(self) -> int:
-        return sum(sum(self.ask(forge, "requests").values()) for forge in APPS)
+        return sum(self.by_forge().values())
+
+    def by_forge(self) -> dict[str, int]:
+        return {forge: sum(self.ask(forge, "requests").values()) for forge in APPS}
 
     def close(self) -> None:
         for process in self.processes.values():
@@ -238,8 +248,10 @@ async def bench(args: argparse.Namespace) -> None:
         print(f"{len(truth.packages)} packages, {args.latency * 1000:.0f} ms added per request, "
               f"concurrency {args.concurrency} per forge, {args.workers} workers, SQLite")
         cold = await measure(sandbox, scan())
+        by_forge = await asyncio.to_thread(sandbox.by_forge)
         rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         _line("cold full scan", cold)
+        print(f"  requests by forge: {by_forge}")
         print(f"  {len(cold.summary.touched)} packages read, {cold.summary.changes} changes, "
               f"{cold.summary.transitions} transitions, {len(cold.summary.stale)} stale; "
               f"CPU {cold.cpu:.1f}s of {cold.seconds:.1f}s wall "
