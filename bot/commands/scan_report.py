@@ -71,9 +71,12 @@ def print_summary(summary: ScanSummary) -> None:
     what = "dry run" if summary.dry_run else f"scan run {summary.run_id}"
     verb = "would be written" if summary.dry_run else ""
     transitions = len(summary.planned) if summary.dry_run else summary.transitions
-    print(f"{what}: {summary.packages} packages, {summary.changes} changes, "
+    resumed = " (resumed)" if summary.resumed else ""
+    print(f"{what}{resumed}: {summary.packages} packages, {summary.changes} changes, "
           f"{transitions} status transitions{' ' + verb if verb else ''}, "
-          f"{summary.gone} changes gone, {len(summary.stale)} stale")
+          f"{summary.gone} changes gone, {len(summary.stale)} stale; "
+          f"{summary.skipped} unchanged packages not read, {len(summary.deferred)} waiting "
+          "for a retry")
     targets = sorted({target for target, _ in summary.rows})
     statuses = sorted({status for _, status in summary.rows})
     if targets:
@@ -82,6 +85,8 @@ def print_summary(summary: ScanSummary) -> None:
             print(f"{status:<12}" + "".join(f"{summary.rows[(t, status)]:>15}" for t in targets))
     for package, error in sorted(summary.stale.items()):
         print(f"stale: {package}: {error}")
+    for package, why in sorted(summary.deferred.items()):
+        print(f"waiting for a retry: {package}: {why}")
     for planned in summary.planned[:PLANNED_SHOWN]:
         print(f"would set {planned.change_id} {planned.target}: "
               f"{planned.from_status or 'new'} -> {planned.to_status} ({planned.reason or ''})")

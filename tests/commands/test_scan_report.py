@@ -68,11 +68,14 @@ def test_the_summary_shows_rows_stale_packages_and_planned_transitions(
         rows=Counter({("fedora", "pending"): 2, ("centos-stream", "merged"): 1}),
         dry_run=True,
         planned=[PlannedTransition("bash/a9/x", Target.FEDORA, None, Status.PENDING, "why")],
+        skipped=40, deferred={"zsh": "Unavailable: 502 (retry after 09:15)"},
     )
     print_summary(summary)
     out = capsys.readouterr().out.splitlines()
     assert out[0] == ("dry run: 3 packages, 5 changes, 1 status transitions would be written, "
-                      "0 changes gone, 1 stale")
+                      "0 changes gone, 1 stale; 40 unchanged packages not read, 1 waiting for "
+                      "a retry")
+    assert "waiting for a retry: zsh: Unavailable: 502 (retry after 09:15)" in out
     assert out[1].split() == ["status", "centos-stream", "fedora"]
     assert out[2].split() == ["merged", "1", "0"]
     assert out[3].split() == ["pending", "0", "2"]
