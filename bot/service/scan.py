@@ -7,9 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
-import secrets
-import socket
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -22,6 +19,7 @@ from bot.service.commit_cache import StoredIdentities
 from bot.service.discovery import Plan, Watched, plan_packages, read_watch, watches
 from bot.service.forge_urls import url_map_from_settings
 from bot.service.inventory import Inventory
+from bot.service.lease_owner import dead_owners, owner_id
 from bot.service.package_scan import DEFAULT_PROJECT_NAMESPACE, Job, Outcome, PackageScanner
 from bot.service.scan_report import PlannedTransition, ScanProgress, ScanSummary, tally
 from bot.settings import Settings
@@ -89,7 +87,7 @@ async def scan_once(
     # a full pass shares its run
     crew = _Crew(scanner, store, run.id, plan.jobs, now, summary, counter,
                  only=frozenset(packages) if packages else None)
-    orphans = _orphans(await asyncio.to_thread(store.scans.lease_owners, run.id))
+    orphans = dead_owners(await asyncio.to_thread(store.scans.lease_owners, run.id))
     await asyncio.gather(*(crew.work(orphans) for _ in range(max(1, workers))))
     summary.finished = await asyncio.to_thread(
         store.scans.close_run, run.id, now=now, changes_seen=summary.changes
@@ -124,7 +122,7 @@ class _Crew:
     summary: ScanSummary
     counter: _Counter
     only: frozenset[str] | None = None
-    owner: str = field(default_factory=lambda: _owner_id())
+    owner: str = field(default_factory=owner_id)
 
     async def work(self, orphans: list[str]) -> None:
         scans = self.store.scans
@@ -282,29 +280,6 @@ def retry_delay(attempts: int) -> timedelta:
     if attempts <= 1:
         return timedelta(0)
     return min(RETRY_CAP, RETRY_BASE * 2 ** (attempts - 2))
-
-
-def _owner_id() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
-
-
-def _orphans(owners: list[str]) -> list[str]:
-    """Lease owners on this host whose process is gone: their items need not wait for the
-    lease to run out (a crash and a restart on one machine resume at once)."""
-    host = socket.gethostname()
-    gone = []
-    for owner in owners:
-        where, _, rest = owner.partition(":")
-        pid = rest.partition(":")[0]
-        if where != host or not pid.isdigit() or int(pid) == os.getpid():
-            continue
-        try:
-            os.kill(int(pid), 0)
-        except ProcessLookupError:
-            gone.append(owner)
-        except PermissionError:
-            continue  # alive, someone else's
-    return gone
 
 
 def _rules(settings: Settings) -> AnalysisRules:
