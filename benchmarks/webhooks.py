@@ -227,7 +227,7 @@ def drop_postgres(server_url: str, name: str) -> None:
 
 async def main(args: argparse.Namespace) -> None:
     print(f"{args.seconds:g} s per phase, {args.connections} connections, load from a separate "
-          f"process, {os.cpu_count()} CPUs")
+          f"process, {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at the start")
     with tempfile.TemporaryDirectory() as tmp:
         sqlite_url = f"sqlite:///{Path(tmp) / 'bench.sqlite3'}"
         phases = await measure(sqlite_url, "SQLite", args.seconds, args.connections, True)
@@ -238,7 +238,7 @@ async def main(args: argparse.Namespace) -> None:
             phases += await measure(url, "PostgreSQL", args.seconds, args.connections, False)
         finally:
             drop_postgres(postgres, name)
-    print()
+    print(f"\nload average {os.getloadavg()[0]:.1f} at the end")
     for phase in phases:
         print(phase.line())
     baseline = phases[0].rate
