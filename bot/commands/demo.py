@@ -136,7 +136,7 @@ async def _cycle(
         # every cycle reads the whole world: the report below counts what it read
         summary = await scan_once(
             settings=settings, forges=forges, store=store, now=datetime.now(UTC),
-            incremental=False,
+            incremental=False, keep_inventory=True,
         )
     finally:
         for adapter in forges.values():

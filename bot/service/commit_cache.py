@@ -13,7 +13,8 @@ from bot.store import Store
 
 class StoredIdentities:
     """`observe.CommitIdentities` over the store; `write=False` (a dry run) keeps new ones
-    in memory only."""
+    in memory instead (a pass never reads a sha twice otherwise: shas are not shared
+    between projects, so holding them all in memory would only grow the process)."""
 
     def __init__(self, store: Store, *, now: datetime, write: bool = True) -> None:
         self._store = store
@@ -28,11 +29,11 @@ class StoredIdentities:
         if missing:
             stored = await asyncio.to_thread(self._store.scans.known_commits, missing)
             self.read_from_store += len(stored)
-            self._memory.update(stored)
             found.update(stored)
         return found
 
     async def remember(self, found: Mapping[str, Identity]) -> None:
-        self._memory.update(found)
         if self._write:
             await asyncio.to_thread(self._store.scans.remember_commits, found, now=self._now)
+        else:
+            self._memory.update(found)

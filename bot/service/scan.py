@@ -55,6 +55,7 @@ async def scan_once(
     dry_run: bool = False,
     incremental: bool = True,
     workers: int = WORKERS,
+    keep_inventory: bool = False,
 ) -> ScanSummary:
     """Scan what changed on the forges since the last scan (or the named `packages`, or
     everything when not `incremental`) and store what was found.
@@ -62,6 +63,8 @@ async def scan_once(
     `forges` maps each configured forge's name to its adapter; `now` dates everything.
     `progress` hears about each package once it is done. A `dry_run` reads the forges
     and the store, writes nothing, and lists the transitions it would have written.
+    `keep_inventory` keeps every analysis read in `ScanSummary.inventory` (for reports
+    about the pass; a pass over thousands of packages holds them all in memory).
     """
     scanner = PackageScanner(
         settings=settings, forges=forges, store=store, urls=url_map_from_settings(settings),
@@ -70,9 +73,10 @@ async def scan_once(
     )
     if dry_run:
         return await _dry_run(scanner, settings, forges, store, now, packages, incremental,
-                              progress, workers)
+                              progress, workers, keep_inventory)
     run = await asyncio.to_thread(store.scans.open_run, now=now, resume=not packages)
-    summary = ScanSummary(run_id=run.id, resumed=run.resumed, inventory=Inventory())
+    summary = ScanSummary(run_id=run.id, resumed=run.resumed,
+                          inventory=Inventory() if keep_inventory else None)
     plan = await _plan(settings, forges, store, now, packages, incremental, record=True)
     summary.skipped, summary.deferred = plan.skipped, dict(plan.deferred)
     queued = await asyncio.to_thread(
@@ -169,8 +173,10 @@ async def _dry_run(
     incremental: bool,
     progress: Callable[[ScanProgress], None] | None,
     workers: int,
+    keep_inventory: bool,
 ) -> ScanSummary:
-    summary = ScanSummary(run_id=0, dry_run=True, inventory=Inventory())
+    summary = ScanSummary(run_id=0, dry_run=True,
+                          inventory=Inventory() if keep_inventory else None)
     plan = await _plan(settings, forges, store, now, packages, incremental, record=False)
     summary.skipped, summary.deferred = plan.skipped, dict(plan.deferred)
     counter = _Counter(0, len(plan.jobs), progress)
