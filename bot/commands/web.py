@@ -17,7 +17,7 @@ from bot.service.logs import configure_logging
 from bot.service.telemetry import Telemetry
 from bot.settings import SettingsError, load_settings, resolve_config_path
 from bot.store import Store, StoreError, mask_url, migrate, open_engine, session_factory
-from bot.web.app import build_web_app
+from bot.web.app import AccessLogger, build_web_app
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -52,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
     print(f"upstream-bot web: serving {mask_url(url)} on http://{host}:{port}/ "
           "(Ctrl-C stops)", file=sys.stderr, flush=True)
     try:
-        web.run_app(app, host=host, port=port, print=None)
+        web.run_app(app, host=host, port=port, print=None, access_log_class=AccessLogger)
     except OSError as error:
         print(f"upstream-bot web: cannot listen on {host}:{port}: {error.strerror}; "
               "pass --port or change [web] port", file=sys.stderr)

@@ -24,6 +24,7 @@ from datetime import UTC, datetime
 from importlib import resources
 
 from aiohttp import web
+from aiohttp.abc import AbstractAccessLogger
 
 from bot.domain.commands import CommandSpec
 from bot.service.logs import log_context
@@ -86,6 +87,24 @@ def build_web_app(
     for table in routes:
         app.add_routes(table)
     return app
+
+
+class AccessLogger(AbstractAccessLogger):
+    """One structured record per request, carrying the request id the middleware chose
+    (aiohttp logs access after the middleware's context has closed)."""
+
+    def log(self, request: web.BaseRequest, response: web.StreamResponse, time: float) -> None:
+        self.logger.info(
+            "request served",
+            extra={
+                "method": request.method,
+                "path": request.path,
+                "status": response.status,
+                "seconds": round(time, 4),
+                "request_id": response.headers.get("X-Request-Id"),
+                "remote": request.remote,
+            },
+        )
 
 
 @web.middleware

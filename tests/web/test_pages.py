@@ -3,16 +3,18 @@ show are the store's, filters and pages are query parameters, errors are clear."
 
 from __future__ import annotations
 
+import logging
 import re
 from collections import Counter
 from pathlib import Path
 
+import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
 from bot.settings import Settings
 from bot.store import Store, open_engine, session_factory
-from bot.web.app import build_web_app
+from bot.web.app import AccessLogger, build_web_app
 from tests.fakes.dashboard import SCANS, Seeded
 from tests.web.conftest import Site
 
@@ -164,3 +166,16 @@ async def test_other_modules_routes_are_mounted_beside(settings: Settings, tmp_p
         assert (await client.get("/healthz")).status == 200
         text = await (await client.get("/metrics")).text()
         assert 'route="/webhooks/{forge}",method="POST",status="202"} 1' in text
+
+
+async def test_the_access_log_carries_the_request_id(
+    settings: Settings, site: Site, caplog: pytest.LogCaptureFixture
+) -> None:
+    app = build_web_app(settings, site.store)
+    server = TestServer(app, host="127.0.0.1")
+    await server.start_server(access_log_class=AccessLogger)
+    with caplog.at_level(logging.INFO, logger="aiohttp.access"):
+        async with TestClient(server) as client:
+            await client.get("/healthz", headers={"X-Request-Id": "probe-7"})
+    (record,) = [r for r in caplog.records if r.name == "aiohttp.access"]
+    assert (record.request_id, record.status, record.path) == ("probe-7", 200, "/healthz")
