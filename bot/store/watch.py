@@ -44,17 +44,14 @@ def watch_states(
     session: Session, forge: str, namespace: str | None = None
 ) -> dict[str, WatchState]:
     """The watched repositories of a forge (or of one namespace on it), by path."""
-    query = select(WatchedRepo).where(WatchedRepo.forge == forge)
+    # plain rows, not ORM objects: every scan reads thousands of them
+    query = select(
+        WatchedRepo.forge, WatchedRepo.path, WatchedRepo.namespace, WatchedRepo.listed_update,
+        WatchedRepo.seen_update, WatchedRepo.observed_at,
+    ).where(WatchedRepo.forge == forge)
     if namespace is not None:
         query = query.where(WatchedRepo.namespace == namespace)
-    return {
-        row.path: WatchState(
-            forge=row.forge, path=row.path, namespace=row.namespace,
-            listed_update=row.listed_update, seen_update=row.seen_update,
-            observed_at=row.observed_at,
-        )
-        for row in session.scalars(query)
-    }
+    return {row.path: WatchState(*row) for row in session.execute(query)}
 
 
 def listing_mark(session: Session, forge: str, namespace: str) -> datetime | None:
