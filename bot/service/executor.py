@@ -43,7 +43,7 @@ class Step(StrEnum):
     CLAIMED = "claimed"
     LOOKED_UP = "looked-up"
     BEFORE_RECORD = "before-record"
-    RECORDED = "recorded"
+    LOGGED = "outcome-logged"
 
 
 def no_step(_step: str) -> None:
@@ -165,7 +165,7 @@ class Executor:
             )
             self.step(Step.BEFORE_RECORD)
             self._record_outcome(action, outcome, now=now)
-            self.step(Step.RECORDED)
+            self.step(Step.LOGGED)
             executed.outcomes[action.key] = outcome
 
     def _record_outcome(self, action: PlannedAction, outcome: Outcome, *, now: datetime) -> None:

@@ -66,8 +66,8 @@ async def test_each_action_is_logged_before_and_after_and_made_once(store: Store
     executor = Executor(store, {ActionKind.REMIND: handler}, dry_run=False, step=steps.append)
     first = await executor.run([action(0), action(1)], now=NOW)
     assert [a.key for a in handler.made] == [action(0).key, action(1).key]
-    assert steps == [Step.CLAIMED, Step.LOOKED_UP, "made", Step.BEFORE_RECORD, Step.RECORDED,
-                     Step.BEFORE_RECORD, Step.RECORDED]
+    assert steps == [Step.CLAIMED, Step.LOOKED_UP, "made", Step.BEFORE_RECORD, Step.LOGGED,
+                     Step.BEFORE_RECORD, Step.LOGGED]
     assert first.count(ActionState.DONE) == 2
     logged = store.get_action(action(0).key)
     assert logged is not None and logged.state is ActionState.DONE and logged.url
