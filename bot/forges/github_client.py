@@ -77,7 +77,8 @@ class Clients:
     def _new(self) -> Client:
         client = github.Github(
             base_url=self._base_url,
-            auth=github.Auth.Token(self._token),
+            # no token: anonymous reads (PyGithub refuses an empty token)
+            auth=github.Auth.Token(self._token) if self._token else None,
             timeout=self._timeout,
             user_agent=USER_AGENT,
             # the adapter's Caller is the only layer that retries or paces requests
@@ -94,7 +95,7 @@ class Clients:
         return Client(client, session)
 
     def authorization(self) -> dict[str, str]:
-        return {"Authorization": f"token {self._token}"}
+        return {"Authorization": f"token {self._token}"} if self._token else {}
 
     def close(self) -> None:
         with self._lock:

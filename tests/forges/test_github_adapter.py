@@ -557,3 +557,19 @@ async def test_calls_run_in_the_adapters_own_threads(running: Running):
     # pool they cannot starve the loop's default executor, which the rest of the bot uses
     name = await running.forge._http.call("naming the thread", lambda _c: current_thread().name)
     assert name.startswith("github")
+
+
+async def test_reads_without_a_token_go_out_anonymously(world: World):
+    faults = Faults()
+    runner, root = await serve(build_app(world, faults=faults))
+    forge = GithubForge(
+        name="github", base_url=f"{root}{API_PREFIX}", token="",
+        caller=make_caller("github", timeout=2.0), page_size=HARNESS.page_size,
+    )
+    try:
+        assert (await forge.get_repo(REPO)).ref == REPO
+        assert "main" in {branch.name for branch in await forge.list_branches(REPO)}
+        assert (await forge.read_file(REPO, "README", ref="main")).startswith(b"hello")
+    finally:
+        await forge.close()
+        await runner.cleanup()
