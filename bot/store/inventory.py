@@ -27,8 +27,10 @@ from bot.store.types import require_aware
 # ChangeRecord fields copied as they are onto a row (the rest need a check or a second pass).
 _PLAIN_FIELDS = (
     "type", "operation", "name", "content_id", "kind", "upstreamable", "declared_status",
-    "declared_raw", "patch_id", "missing_file", "owner",
+    "declared_raw", "patch_id", "missing_file",
 )
+# Read back like the plain fields; written only when the record names one (see record_changes).
+_READ_FIELDS = (*_PLAIN_FIELDS, "owner")
 
 
 def upsert_package(session: Session, record: PackageRecord, *, now: datetime) -> bool:
@@ -110,7 +112,9 @@ def record_changes(
 
     New ids are inserted, known ones touched (``last_seen``, and a vanished one comes
     back), and changes stored for this branch but not seen get ``gone_at``; nothing is
-    deleted, so status history survives a change disappearing and coming back.
+    deleted, so status history survives a change disappearing and coming back. A record
+    without an owner keeps the stored one: the scan does not resolve owners, the act pass
+    does (``acting.set_owners``).
     """
     now = require_aware(now, field="now")
     if session.get(Branch, (package, branch)) is None:
@@ -137,6 +141,8 @@ def record_changes(
             seen.append(change_id)
         for name in _PLAIN_FIELDS:
             setattr(row, name, getattr(record, name))
+        if record.owner is not None:
+            row.owner = record.owner
         row.evidence = document(record.evidence, field=f"change {change_id}: evidence")
         row.last_seen = now
     gone = [cid for cid, row in stored.items() if cid not in incoming and row.gone_at is None]
@@ -206,7 +212,7 @@ def _set_superseded_by(session: Session, change_id: str, successor: str | None) 
 def _stored_change(row: Change) -> StoredChange:
     record = ChangeRecord(
         id=row.id, evidence=row.evidence, superseded_by=row.superseded_by,
-        **{name: getattr(row, name) for name in _PLAIN_FIELDS},
+        **{name: getattr(row, name) for name in _READ_FIELDS},
     )
     return StoredChange(
         package=row.package, branch=row.branch, record=record,

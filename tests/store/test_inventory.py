@@ -88,7 +88,18 @@ def test_recorded_fields_round_trip_and_follow_the_latest_scan(store: Store) -> 
     )
     store.record_changes("bash", "a9", [reclassified], now=LATER)
     (stored,) = store.list_changes("bash", "a9")
-    assert stored.record == reclassified
+    assert stored.record == replace(reclassified, owner="jdoe"), "no owner given: kept"
+    store.record_changes("bash", "a9", [replace(reclassified, owner="asmith")], now=LATER)
+    (stored,) = store.list_changes("bash", "a9")
+    assert stored.record.owner == "asmith", "an owner given replaces the stored one"
+
+
+def test_a_rescan_keeps_the_owner_the_act_pass_stored(store: Store) -> None:
+    with_branch(store)
+    store.record_changes("bash", "a9", [change("a", owner=None)], now=NOW)
+    store.acting.set_owners({"a": "mcastell"})
+    store.record_changes("bash", "a9", [change("a", owner=None)], now=LATER)
+    assert store.get_change("a").record.owner == "mcastell"  # type: ignore[union-attr]
 
 
 def test_superseded_by_may_name_a_change_of_the_same_batch(store: Store) -> None:
