@@ -1,13 +1,16 @@
 """How the bot opens its database: which backends, with which connection options.
 
 SQLite (embedded mode) gets WAL, foreign keys, a busy timeout and ``BEGIN IMMEDIATE``
-transactions; PostgreSQL (scale-out) gets a pre-pinged pool and a connect timeout.
+transactions (a deferred ``BEGIN`` for those opened with ``READ_ONLY``); PostgreSQL
+(scale-out) gets a pre-pinged pool and a connect timeout.
 Every failure to parse, load or reach the database is a ``StoreError`` naming the URL
 with its password masked.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any
 
 from sqlalchemy import URL, Engine, create_engine, event
@@ -22,6 +25,10 @@ from bot.store.errors import StoreError, database_error, mask_url
 BUSY_TIMEOUT_SECONDS = 30
 CONNECT_TIMEOUT_SECONDS = 10
 APPLICATION_NAME = "upstream-bot"
+
+_READ_ONLY_KEY = "upstream_bot_read_only"
+#: Connection execution options of a transaction that only reads (see ``_sqlite_on_begin``).
+READ_ONLY: Mapping[str, Any] = MappingProxyType({_READ_ONLY_KEY: True})
 
 URL_EXAMPLES = "sqlite:///var/upstream-bot.sqlite3 or postgresql+psycopg://user@host:5432/db"
 
@@ -111,6 +118,11 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _sqlite_on_begin(connection: Any) -> None:
+    if connection.get_execution_options().get(_READ_ONLY_KEY):
+        # A reader needs no lock in WAL mode: it reads the last commit while a writer works,
+        # instead of queueing behind every scanner write for the write lock.
+        connection.exec_driver_sql("BEGIN")
+        return
     # IMMEDIATE takes the write lock up front, so a read-then-write transaction waits
     # for the busy timeout instead of failing with "database is locked" mid-way.
     connection.exec_driver_sql("BEGIN IMMEDIATE")

@@ -30,6 +30,7 @@ from bot.store import (
 )
 from bot.store.acting_store import ActingStore
 from bot.store.chatops_store import ChatopsStore
+from bot.store.db import READ_ONLY
 from bot.store.errors import StoreError, database_error
 from bot.store.inbox_store import InboxStore
 from bot.store.records import (
@@ -65,9 +66,13 @@ class Store:
         self._url = getattr(bind, "url", "the database")
 
     @contextmanager
-    def _transaction(self, doing: str) -> Iterator[Session]:
+    def _transaction(self, doing: str, *, readonly: bool = False) -> Iterator[Session]:
+        """One transaction; a `readonly` one does not wait for SQLite's write lock (a
+        dashboard read must not queue behind a scan's writes), so it must not write."""
         try:
             with self._sessions.begin() as session:
+                if readonly:
+                    session.connection(execution_options=READ_ONLY)
                 yield session
         except SQLAlchemyError as exc:
             # Our own checks inside column types surface wrapped by SQLAlchemy.
@@ -83,11 +88,11 @@ class Store:
             return inventory.upsert_package(session, record, now=now)
 
     def get_package(self, name: str) -> PackageRecord | None:
-        with self._transaction(f"reading package {name} from") as session:
+        with self._transaction(f"reading package {name} from", readonly=True) as session:
             return inventory.get_package(session, name)
 
     def list_packages(self, *, stale: bool | None = None) -> list[PackageRecord]:
-        with self._transaction("listing packages in") as session:
+        with self._transaction("listing packages in", readonly=True) as session:
             return inventory.list_packages(session, stale=stale)
 
     def upsert_branch(self, record: BranchRecord, *, now: datetime) -> bool:
@@ -95,7 +100,7 @@ class Store:
             return inventory.upsert_branch(session, record, now=now)
 
     def get_branch(self, package: str, name: str) -> BranchRecord | None:
-        with self._transaction(f"reading branch {package}/{name} from") as session:
+        with self._transaction(f"reading branch {package}/{name} from", readonly=True) as session:
             return inventory.get_branch(session, package, name)
 
     def record_changes(
@@ -107,11 +112,13 @@ class Store:
     def list_changes(
         self, package: str, branch: str, *, include_gone: bool = False
     ) -> list[StoredChange]:
-        with self._transaction(f"reading changes of {package}/{branch} from") as session:
+        with self._transaction(
+            f"reading changes of {package}/{branch} from", readonly=True
+        ) as session:
             return inventory.list_changes(session, package, branch, include_gone=include_gone)
 
     def get_change(self, change_id: str) -> StoredChange | None:
-        with self._transaction(f"reading change {change_id} from") as session:
+        with self._transaction(f"reading change {change_id} from", readonly=True) as session:
             return inventory.get_change(session, change_id)
 
     # Upstream status
@@ -136,17 +143,21 @@ class Store:
             )
 
     def get_target_status(self, change_id: str, target: Target) -> TargetState | None:
-        with self._transaction(f"reading status of {change_id}/{target} from") as session:
+        with self._transaction(
+            f"reading status of {change_id}/{target} from", readonly=True
+        ) as session:
             return targets.get_target_status(session, change_id, target)
 
     def list_target_states(
         self, *, status: Status, target: Target | None = None
     ) -> list[TargetState]:
-        with self._transaction(f"listing {status} statuses in") as session:
+        with self._transaction(f"listing {status} statuses in", readonly=True) as session:
             return targets.list_target_states(session, status=status, target=target)
 
     def status_history(self, change_id: str, target: Target) -> list[Transition]:
-        with self._transaction(f"reading history of {change_id}/{target} from") as session:
+        with self._transaction(
+            f"reading history of {change_id}/{target} from", readonly=True
+        ) as session:
             return targets.status_history(session, change_id, target)
 
     # Overrides (what people decided through chat-ops commands)
@@ -170,7 +181,7 @@ class Store:
             )
 
     def overrides_of(self, change_ids: Iterable[str] | None = None) -> dict[str, list[Override]]:
-        with self._transaction("reading overrides from") as session:
+        with self._transaction("reading overrides from", readonly=True) as session:
             return overrides.overrides_of(session, change_ids)
 
     # Actions, inbox, digests
@@ -195,7 +206,7 @@ class Store:
             )
 
     def get_action(self, key: str) -> StoredAction | None:
-        with self._transaction(f"reading action {key} from") as session:
+        with self._transaction(f"reading action {key} from", readonly=True) as session:
             return operations.get_action(session, key)
 
     def enqueue_inbox(self, event: InboxEvent, *, now: datetime) -> bool:
@@ -240,11 +251,15 @@ class Store:
             )
 
     def digest_entries(self, week: str) -> list[DigestEntryRecord]:
-        with self._transaction(f"reading the digest ledger of {week} from") as session:
+        with self._transaction(
+            f"reading the digest ledger of {week} from", readonly=True
+        ) as session:
             return digest_ledger.digest_entries(session, week)
 
     def last_sent_digest_week(self, recipient: str) -> str | None:
-        with self._transaction(f"reading the last digest sent to {recipient} from") as session:
+        with self._transaction(
+            f"reading the last digest sent to {recipient} from", readonly=True
+        ) as session:
             return digest_ledger.last_sent_week(session, recipient)
 
     def digest_inputs(
@@ -255,7 +270,7 @@ class Store:
         week_end: datetime,
         trend_since: datetime,
     ) -> DigestInputs:
-        with self._transaction("reading the weekly digest's rows from") as session:
+        with self._transaction("reading the weekly digest's rows from", readonly=True) as session:
             return digest_queries.digest_inputs(
                 session, since=since, week_start=week_start, week_end=week_end,
                 trend_since=trend_since,
@@ -316,7 +331,7 @@ class Store:
             return reporting.add_snapshot(session, snapshot, now=now, scan_run_id=scan_run_id)
 
     def latest_snapshots(self, n: int) -> list[StoredSnapshot]:
-        with self._transaction("reading snapshots from") as session:
+        with self._transaction("reading snapshots from", readonly=True) as session:
             return reporting.latest_snapshots(session, n)
 
     # Read-only views (bot/store/views*.py), for the dashboard, the API and /metrics
@@ -324,5 +339,5 @@ class Store:
     def read(self, doing: str, query: Callable[[Session], _T]) -> _T:
         """Run the read-only ``query`` in one transaction; ``doing`` names it in errors
         (e.g. "reading the overview from")."""
-        with self._transaction(doing) as session:
+        with self._transaction(doing, readonly=True) as session:
             return query(session)

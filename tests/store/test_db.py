@@ -2,12 +2,25 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import URL, Engine
+from sqlalchemy import URL, Engine, func, select
 
-from bot.store import StoreError, is_at_head, migrate, open_engine, parse_url
+from bot.store import (
+    Store,
+    StoreError,
+    db,
+    inventory,
+    is_at_head,
+    migrate,
+    open_engine,
+    parse_url,
+    session_factory,
+)
+from bot.store.models import Package
+from bot.store.records import PackageRecord
 
 
 @pytest.mark.parametrize(
@@ -104,5 +117,33 @@ def test_migrate_accepts_a_url_and_disposes_its_engine(database_url: URL) -> Non
     engine = open_engine(database_url)
     try:
         assert is_at_head(engine)
+    finally:
+        engine.dispose()
+
+
+def test_sqlite_reads_go_on_while_another_connection_writes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # a call that waits for the write lock fails after one second instead of thirty
+    monkeypatch.setattr(db, "BUSY_TIMEOUT_SECONDS", 1)
+    now = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
+    engine = open_engine(f"sqlite:///{tmp_path / 'store.sqlite3'}")
+    try:
+        migrate(engine)
+        sessions = session_factory(engine)
+        store = Store(sessions)
+        store.upsert_package(PackageRecord("bash", "rpms/bash"), now=now)
+        with sessions.begin() as writer:
+            inventory.upsert_package(writer, PackageRecord("zsh", "rpms/zsh"), now=now)
+            writer.flush()
+            # read-only calls see the last commit without waiting for the writer
+            assert [p.name for p in store.list_packages()] == ["bash"]
+            count = store.read("counting packages in",
+                               lambda s: s.scalar(select(func.count()).select_from(Package)))
+            assert count == 1
+            # the others still take the write lock up front (BEGIN IMMEDIATE), even to read
+            with pytest.raises(StoreError, match="database is locked"):
+                store.scans.work_items()
+        assert [p.name for p in store.list_packages()] == ["bash", "zsh"]
     finally:
         engine.dispose()
