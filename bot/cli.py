@@ -19,6 +19,7 @@ from bot.commands import (
     migrate,
     sandbox,
     scan,
+    serve,
     submit,
 )
 from bot.commands import digest as digest_command
@@ -115,6 +116,12 @@ def build_subcommands() -> list[Subcommand]:
             "The local sandbox forges: seed a world, serve it on the configured ports.",
             sandbox.add_arguments,
             sandbox.run,
+        ),
+        Subcommand(
+            "serve",
+            "Run the bot: dashboard, webhooks, inbox workers, and the scheduled jobs when leading.",
+            serve.add_arguments,
+            serve.run,
         ),
         Subcommand(
             "web",

@@ -1,5 +1,6 @@
-"""`upstream-bot demo`: a sandbox world shaped like AlmaLinux's, its forges, and the bot's
-main job on it, with no credentials; `--once` runs one cycle and exits."""
+"""`upstream-bot demo`: a sandbox world shaped like AlmaLinux's, its forges, one scan checked
+against the world's truth, then the bot served on it as `upstream-bot serve` runs (dashboard,
+webhooks, jobs) until Ctrl-C; with no credentials. `--once` stops after the scan."""
 
 from __future__ import annotations
 
@@ -7,7 +8,6 @@ import argparse
 import asyncio
 import json
 import os
-import signal
 import sys
 from collections import Counter
 from datetime import UTC, datetime
@@ -15,6 +15,7 @@ from pathlib import Path
 
 from bot.app import build_forge
 from bot.commands import sandbox_seed
+from bot.commands.demo_serve import serve_sandbox
 from bot.commands.sandbox import ServeError, forge_ports
 from bot.commands.scan import print_summary
 from bot.domain.change import scoped_id
@@ -23,6 +24,7 @@ from bot.sandbox.faults import Faults
 from bot.sandbox.seed import seed_world
 from bot.sandbox.server import RunningSandbox, SandboxError, start_sandbox
 from bot.sandbox.truth import Truth
+from bot.sandbox.webhooks import WebhookSender
 from bot.sandbox.world import World
 from bot.service.inventory import Inventory
 from bot.service.scan import scan_once
@@ -42,7 +44,8 @@ _APPS = {
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--once", action="store_true", help="run one cycle, then stop")
+    parser.add_argument("--once", action="store_true",
+                        help="stop after the first scan instead of serving the bot on the sandbox")
     parser.add_argument(
         "--dir",
         type=Path,
@@ -83,18 +86,20 @@ async def _demo(args: argparse.Namespace, settings: Settings) -> int:
         print(f"{_PROG}: {error}", file=sys.stderr)
         return 2
     try:
-        running = await start_sandbox(world, apps=_APPS, ports=ports, faults=Faults())
+        # the sender has no hooks until the bot serves (after the first cycle)
+        running = await start_sandbox(world, apps=_APPS, ports=ports, faults=Faults(),
+                                      sender=WebhookSender([]))
     except SandboxError as error:
         print(f"{_PROG}: {error} (or run with --free-ports)", file=sys.stderr)
         return 2
     try:
         await _cycle(settings, world, running, truth)
-        if not args.once:
-            await _serve_until_stopped(settings, world, running, truth)
+        if args.once:
+            return 0
+        return await serve_sandbox(settings, world, running, world.root / _DATABASE)
     finally:
         await running.close()
         await asyncio.to_thread(world.save)
-    return 0
 
 
 def _world(args: argparse.Namespace) -> tuple[World, Truth | None]:
@@ -220,22 +225,3 @@ def _where_to_look(running: RunningSandbox, namespace: str, inventory: Inventory
             f"  git clone {running.urls['gitea']}/{namespace}/{example.package}.git "
             f"&& git -C {example.package} diff origin/{example.base} origin/{example.branch}"
         )
-
-
-async def _serve_until_stopped(
-    settings: Settings, world: World, running: RunningSandbox, truth: Truth | None
-) -> None:
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, stop.set)
-    interval = settings.scan.interval.total_seconds()
-    print(
-        f"\nthe sandbox keeps running; the next cycle is in {interval:.0f}s. Stop with Ctrl-C.",
-        flush=True,
-    )
-    while not stop.is_set():
-        try:
-            await asyncio.wait_for(stop.wait(), timeout=interval)
-        except TimeoutError:
-            await _cycle(settings, world, running, truth)

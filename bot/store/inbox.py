@@ -187,6 +187,30 @@ def release(session: Session, *, owner: str, now: datetime) -> int:
     return int(result.rowcount)  # type: ignore[attr-defined]
 
 
+def lease_owners(session: Session) -> list[str]:
+    """Who holds leases on claimed events now (so a replica can tell which of them died)."""
+    return sorted(
+        owner
+        for owner in session.scalars(
+            select(InboxItem.lease_owner).where(InboxItem.state == InboxState.CLAIMED).distinct()
+        )
+        if owner is not None
+    )
+
+
+def expire_leases(session: Session, *, owner: str, now: datetime) -> int:
+    """End the leases `owner` holds now (its process is known to be dead): the events are
+    due at once as orphans, their unfinished attempt counted as `claim` counts it."""
+    now = require_aware(now, field="now")
+    result = session.execute(
+        update(InboxItem)
+        .where(InboxItem.state == InboxState.CLAIMED, InboxItem.lease_owner == owner)
+        .values(lease_expires_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
 def requeue(session: Session, event_id: int, *, now: datetime) -> bool:
     """A dead event gets another round of attempts (someone fixed the cause)."""
     result = session.execute(

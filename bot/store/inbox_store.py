@@ -49,6 +49,14 @@ class InboxStore:
         with self._transaction(f"releasing the inbox leases of {owner} in") as session:
             return inbox.release(session, owner=owner, now=now)
 
+    def lease_owners(self) -> list[str]:
+        with self._transaction("reading the inbox's lease owners from") as session:
+            return inbox.lease_owners(session)
+
+    def expire_leases(self, *, owner: str, now: datetime) -> int:
+        with self._transaction(f"ending the inbox leases of {owner} in") as session:
+            return inbox.expire_leases(session, owner=owner, now=now)
+
     def requeue(self, event_id: int, *, now: datetime) -> bool:
         with self._transaction(f"requeueing inbox event {event_id} in") as session:
             return inbox.requeue(session, event_id, now=now)

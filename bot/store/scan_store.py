@@ -62,6 +62,10 @@ class ScanStore:
                 orphans=orphans, only=only,
             )
 
+    def release_claims(self, owner_prefix: str, *, now: datetime) -> int:
+        with self._transaction(f"releasing the scan claims of {owner_prefix} in") as session:
+            return scan_work.release_claims(session, owner_prefix, now=now)
+
     def lease_owners(self, run_id: int) -> list[str]:
         with self._transaction(f"reading leases of scan run {run_id} from") as session:
             return scan_work.lease_owners(session, run_id)

@@ -141,6 +141,30 @@ def claim_work(
     return [_item(row) for row in rows]
 
 
+def release_claims(session: Session, owner_prefix: str, *, now: datetime) -> int:
+    """Give back every item claimed by an owner whose name starts with `owner_prefix` (a
+    process stopping: `host:pid:`), pending again at once; returns how many."""
+    now = require_aware(now, field="now")
+    required(owner_prefix, field="lease owner prefix")
+    rows = list(
+        session.scalars(
+            select(PackageScan)
+            .where(
+                PackageScan.state == WorkState.CLAIMED,
+                PackageScan.lease_owner.startswith(owner_prefix, autoescape=True),
+            )
+            .with_for_update()
+        )
+    )
+    for row in rows:
+        row.state = WorkState.PENDING
+        row.lease_owner = None
+        row.lease_expires_at = None
+        row.next_attempt_at = now
+        row.updated_at = now
+    return len(rows)
+
+
 def lease_owners(session: Session, run_id: int) -> list[str]:
     """Who holds the run's claimed items (to tell which of them are gone)."""
     return sorted(
