@@ -11,7 +11,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -23,8 +23,10 @@ TIMEOUT = 60.0
 class Replica:
     """One child process and every line it has printed so far."""
 
-    def __init__(self, script: Path, args: Sequence[str]) -> None:
-        env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    def __init__(
+        self, script: Path, args: Sequence[str], *, env: Mapping[str, str] | None = None
+    ) -> None:
+        env = {**os.environ, **(env or {}), "PYTHONPATH": str(ROOT)}
         # a file, not a pipe: a child that logs a lot must never block on a full pipe
         self._stderr = tempfile.TemporaryFile("w+")  # noqa: SIM115 - closed in reap()
         self.process = subprocess.Popen(
