@@ -26,6 +26,7 @@ from bot.settings import Settings
 from bot.store import Store
 from bot.store.records import WorkState
 from bot.store.scan_records import WorkItem
+from bot.store.scan_results import settled
 
 log = logging.getLogger(__name__)
 
@@ -93,6 +94,8 @@ async def scan_once(
                  only=frozenset(packages) if packages else None)
     orphans = dead_owners(await asyncio.to_thread(store.scans.lease_owners, run.id))
     await asyncio.gather(*(crew.work(orphans) for _ in range(max(1, workers))))
+    # snoozes run out with the calendar: their pairs go back without their package changing
+    summary.transitions += await asyncio.to_thread(store.expire_snoozes, now=now, actor=ACTOR)
     summary.finished = await asyncio.to_thread(
         store.scans.close_run, run.id, now=now, changes_seen=summary.changes
     )
@@ -189,7 +192,7 @@ async def _dry_run(
             if outcome.result is None:
                 summary.stale[job.package] = outcome.error or "unknown error"
             else:
-                await asyncio.to_thread(_plan_transitions, store, outcome, summary)
+                await asyncio.to_thread(_plan_transitions, store, outcome, summary, now)
             _account(summary, outcome)
             for row in outcome.decided:
                 summary.rows[(str(row.target), str(row.decision.status))] += 1
@@ -244,14 +247,19 @@ async def _plan(
                          full=not incremental)
 
 
-def _plan_transitions(store: Store, outcome: Outcome, summary: ScanSummary) -> None:
+def _plan_transitions(
+    store: Store, outcome: Outcome, summary: ScanSummary, now: datetime
+) -> None:
+    """The transitions saving the outcome would write (settled as the save settles them)."""
     assert outcome.result is not None
-    for row in outcome.result.statuses:
-        current = store.get_target_status(row.change_id, row.target)
-        if current is None or (current.status, current.reason) != (row.status, row.reason):
+    statuses = outcome.result.statuses
+    rows = store.read(f"planning the statuses of {outcome.job.package} from",
+                      lambda session: settled(session, statuses, now=now))
+    for row, current, found in rows:
+        if current is None or (current.status, current.reason) != (found.status, found.reason):
             summary.planned.append(PlannedTransition(
-                row.change_id, row.target, current.status if current else None, row.status,
-                row.reason,
+                row.change_id, row.target, current.status if current else None, found.status,
+                found.reason,
             ))
             summary.transitions += 1
 

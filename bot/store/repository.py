@@ -180,6 +180,12 @@ class Store:
                 session, change_id, kind, target=target, actor=actor, now=now
             )
 
+    def expire_snoozes(self, *, now: datetime, actor: str) -> int:
+        """Snoozed pairs whose snooze ran out go back to the status it softened; returns
+        how many transitions that wrote."""
+        with self._transaction("re-deciding expired snoozes in") as session:
+            return overrides.expire_snoozes(session, now=now, actor=actor)
+
     def overrides_of(self, change_ids: Iterable[str] | None = None) -> dict[str, list[Override]]:
         with self._transaction("reading overrides from", readonly=True) as session:
             return overrides.overrides_of(session, change_ids)

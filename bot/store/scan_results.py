@@ -1,18 +1,25 @@
 """How one package's scan is saved: its branches, changes, statuses, what was read of its
 repositories and its finished work item, all in one transaction, so a scan killed at any
-moment has either stored a package completely or not at all."""
+moment has either stored a package completely or not at all.
+
+A status the scan found is settled against the stored one and the overrides in force
+(`bot.domain.pair_status`) in that transaction: a pending finding keeps a reminder the act
+pass wrote meanwhile, and a skip, link or snooze softens it."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.store import inventory, scan_work, targets
+from bot.domain.pair_status import PairStatus, bend, settle
+from bot.store import inventory, overrides, scan_work, targets
 from bot.store.errors import StoreError
 from bot.store.models import Change, ChangeTarget, PackageScan, WatchedRepo
-from bot.store.scan_records import InventoryRow, PackageResult, Saved, Seen
+from bot.store.records import TargetState
+from bot.store.scan_records import InventoryRow, PackageResult, Saved, Seen, StatusRow
 from bot.store.types import require_aware
 
 
@@ -39,15 +46,32 @@ def save_package(
             raise StoreError(f"package {name}: superseded change {change_id!r} is not its own")
         row.superseded_by = successor
     transitions = 0
-    for status in result.statuses:
+    for row, _stored, found in settled(session, result.statuses, now=now):
         transitions += targets.set_target_status(
-            session, status.change_id, status.target, status.status, reason=status.reason,
-            evidence=status.evidence, now=now, actor=actor, url=status.url,
+            session, row.change_id, row.target, found.status, reason=found.reason,
+            evidence=found.evidence, now=now, actor=actor, url=found.url, until=found.until,
         )
     mark_seen(session, result.seen, now=now)
     if session.get(PackageScan, name) is not None:
         scan_work.finish_work(session, name, now=now, heads=result.heads)
     return Saved(transitions=transitions, changes=changes, gone=gone)
+
+
+def settled(
+    session: Session, statuses: Sequence[StatusRow], *, now: datetime
+) -> list[tuple[StatusRow, TargetState | None, PairStatus]]:
+    """Each status a scan found, with the stored one and what is to be written: the finding
+    settled against the stored status, then bent by the overrides in force at `now` (read
+    once for all the rows). Reads only (a dry run plans with it)."""
+    held = overrides.overrides_of(session, {row.change_id for row in statuses})
+    found = []
+    for row in statuses:
+        stored = targets.get_target_status(session, row.change_id, row.target)
+        base = settle(PairStatus(row.status, row.reason, row.evidence, row.url),
+                      overrides.pair_of(stored) if stored is not None else None)
+        found.append((row, stored, bend(base, held.get(row.change_id, []), target=row.target,
+                                        now=now)))
+    return found
 
 
 def mark_seen(session: Session, seen: tuple[Seen, ...], *, now: datetime) -> None:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from bot.domain.change import scoped_id
 from bot.domain.model import Status, Target
+from bot.domain.overrides import Override, OverrideKind
 from bot.sandbox import gitstore
 from bot.sandbox.gitstore import Author
 from bot.service.scan import ScanSummary, scan_once
@@ -159,3 +160,58 @@ def _of(key: tuple[str, str], packages: tuple[str, ...], served: Served) -> bool
         for package, branch, change, _ in served.truth.rows()
         if package.name in packages
     )
+
+
+async def test_rescans_keep_reminders_and_follow_overrides(tmp_path: Path) -> None:
+    async with served_world(tmp_path, packages=PACKAGES) as served:
+        await _scan(served, hours=0)
+        store = served.store
+        # pending pairs, of PUSHED's only those on a9 (pushed to below) other than PATCH
+        pending = {
+            key: state for key, state in served.states({PUSHED, MERGED}).items()
+            if state.status is Status.PENDING
+            and (stored := store.get_change(key[0])) is not None
+            and (stored.package == MERGED
+                 or (stored.branch == "a9" and stored.record.name != PATCH))
+        }
+
+        def pick(package: str, taken: tuple[str, ...] = ()) -> tuple[str, Target]:
+            key = next(k for k in sorted(pending) if _of(k, (package,), served)
+                       and k[0] not in taken)
+            return key[0], Target(key[1])
+
+        # the act pass reminded the owner of a change of the package pushed to below
+        reminded = pick(PUSHED)
+        old = pending[(reminded[0], str(reminded[1]))]
+        store.set_target_status(*reminded, Status.REMINDED, reason="reminded @owner",
+                                evidence={**old.evidence, "action": "remind:1"},
+                                now=NOW + timedelta(minutes=30), actor="act")
+        # commands about changes of a package nobody pushes to: a skip, a snooze of an hour
+        skipped, snoozed = pick(MERGED), pick(MERGED, (pick(MERGED)[0],))
+        store.add_override(Override(skipped[0], OverrideKind.SKIP, "ours", "alice",
+                                    NOW + timedelta(minutes=40)))
+        store.add_override(Override(snoozed[0], OverrideKind.SNOOZE, "1h", "alice",
+                                    NOW + timedelta(minutes=40),
+                                    until=NOW + timedelta(minutes=100)))
+        assert _status(served, skipped) is Status.NOT_NEEDED
+        assert _status(served, snoozed) is Status.SNOOZED
+
+        served.world.clock = lambda: NOW + timedelta(hours=2)
+        _replace_patch(served)
+        again = await _scan(served, hours=3)
+        assert again.touched == [PUSHED]
+        state = store.get_target_status(*reminded)
+        assert state is not None and (state.status, state.reason) == (
+            Status.REMINDED, "reminded @owner")
+        assert [t.to_status for t in store.status_history(*reminded)] == [
+            Status.PENDING, Status.REMINDED], "no pending/reminded noise"
+        assert _status(served, skipped) is Status.NOT_NEEDED
+        # the snooze ran out at 1:40: pending again, though its package was not read
+        state = store.get_target_status(*snoozed)
+        assert state is not None and (state.status, state.reason) == (
+            Status.PENDING, pending[(snoozed[0], str(snoozed[1]))].reason)
+
+
+def _status(served: Served, pair: tuple[str, Target]) -> Status | None:
+    state = served.store.get_target_status(*pair)
+    return state.status if state is not None else None
