@@ -15,6 +15,11 @@ from bot.forges.errors import RETRYABLE, ForgeError, RateLimited, Unavailable
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
+#: How many answers an adapter's ETag cache keeps by default (least recently used go
+#: first): enough for the listings and the packages a rescan reads again; each entry costs
+#: a few KB, and a cold scan of thousands of packages would otherwise fill tens of thousands.
+ETAG_CACHE_ENTRIES = 2_000
+
 Sleep = Callable[[float], Awaitable[None]]
 Clock = Callable[[], float]
 

@@ -25,7 +25,7 @@ from bot.forges.base import (
     Thread,
     TreeEntry,
 )
-from bot.forges.calls import Caller
+from bot.forges.calls import ETAG_CACHE_ENTRIES, Caller
 from bot.forges.errors import AuthFailed, Conflict, NotFound
 from bot.forges.gitea_client import Clock, GiteaClient
 from bot.forges.gitea_requests import MAX_PAGE_SIZE, repo_path, segment
@@ -72,7 +72,7 @@ class GiteaForge:
         wip_prefixes: Sequence[str] = payload.WIP_PREFIXES,
         clock: Clock = _utc_now,
         user_agent: str = "upstream-bot",
-        etag_entries: int = 10_000,
+        etag_entries: int = ETAG_CACHE_ENTRIES,
     ) -> None:
         self.name = name
         self._token = token

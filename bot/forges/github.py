@@ -36,7 +36,7 @@ from bot.forges.base import (
     Thread,
     TreeEntry,
 )
-from bot.forges.calls import Caller
+from bot.forges.calls import ETAG_CACHE_ENTRIES, Caller
 from bot.forges.errors import Invalid, NotFound
 from bot.forges.github_client import Client, Clients, EtagCache, api_path, repository
 from bot.forges.github_transport import Transport
@@ -67,7 +67,7 @@ class GithubForge:
         token: str,
         caller: Caller,
         page_size: int = MAX_PAGE,
-        cache_entries: int = 10_000,
+        cache_entries: int = ETAG_CACHE_ENTRIES,
         workers: int = 32,
         now: Callable[[], datetime] = _utc_now,
     ) -> None:

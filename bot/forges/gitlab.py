@@ -31,7 +31,7 @@ from bot.forges.base import (
     Thread,
     TreeEntry,
 )
-from bot.forges.calls import Caller
+from bot.forges.calls import ETAG_CACHE_ENTRIES, Caller
 from bot.forges.errors import Conflict, Invalid, NotFound
 from bot.forges.gitlab_calls import NO_LIBRARY_RETRY as NO_RETRY
 from bot.forges.gitlab_calls import Clock, GitlabCalls, page_args, read, remember_headers
@@ -49,7 +49,8 @@ class GitlabForge:
 
     `fork_namespace`: where `fork` puts forks (default: the user's own namespace).
     `threads`: worker threads for python-gitlab, at least the caller's concurrency.
-    `cache_hits` counts answers revalidated by ETag (304) instead of sent again.
+    `cache_hits` counts answers revalidated by ETag (304) instead of sent again; the cache
+    keeps the `cache_entries` answers used last.
     """
 
     capabilities: frozenset[Capability] = frozenset(Capability)
@@ -66,6 +67,7 @@ class GitlabForge:
         clock: Clock = _utcnow,
         session: requests.Session | None = None,
         threads: int = 8,
+        cache_entries: int = ETAG_CACHE_ENTRIES,
     ) -> None:
         self.name = name
         self._token = token
@@ -82,7 +84,8 @@ class GitlabForge:
             retry_transient_errors=False,
             session=session,
         )
-        self._calls = GitlabCalls(forge=name, caller=caller, clock=clock, threads=threads)
+        self._calls = GitlabCalls(forge=name, caller=caller, clock=clock, threads=threads,
+                                  cache_entries=cache_entries)
         self._lookup = GitlabLookup(gl=self._gl, calls=self._calls)
         self._changes = GitlabChanges(
             gl=self._gl, calls=self._calls, lookup=self._lookup, page_size=page_size

@@ -19,7 +19,7 @@ import requests
 from requests.structures import CaseInsensitiveDict
 
 from bot.forges import status
-from bot.forges.calls import Caller
+from bot.forges.calls import ETAG_CACHE_ENTRIES, Caller
 from bot.forges.errors import ForgeError, Invalid, Unavailable
 
 T = TypeVar("T")
@@ -30,8 +30,6 @@ Clock = Callable[[], datetime]
 #: and waiting, so the library must not sleep on a 429 by itself
 NO_LIBRARY_RETRY: dict[str, Any] = {"obey_rate_limit": False, "retry_transient_errors": False}
 
-#: how many answers the ETag cache keeps (oldest dropped first)
-CACHE_SIZE = 20_000
 
 _seen = threading.local()
 
@@ -54,12 +52,22 @@ class GitlabCalls:
     default executor that the rest of the process (the sandbox's git, the World) relies on.
     """
 
-    def __init__(self, *, forge: str, caller: Caller, clock: Clock, threads: int) -> None:
+    def __init__(
+        self,
+        *,
+        forge: str,
+        caller: Caller,
+        clock: Clock,
+        threads: int,
+        cache_entries: int = ETAG_CACHE_ENTRIES,
+    ) -> None:
         self.forge = forge
         self.caller = caller
         self.clock = clock
         self.cache_hits = 0
+        #: answers kept for revalidation, least recently used dropped first
         self._cache: OrderedDict[str, tuple[str, Any]] = OrderedDict()
+        self._cache_entries = cache_entries
         # threads start on first use, not here
         self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix=f"{forge}-api")
 
@@ -155,7 +163,7 @@ class GitlabCalls:
         if etag and cache:
             self._cache[key] = (etag, (value, next_page))
             self._cache.move_to_end(key)
-            while len(self._cache) > CACHE_SIZE:
+            while len(self._cache) > self._cache_entries:
                 self._cache.popitem(last=False)
         return value, next_page
 

@@ -63,6 +63,7 @@ async def start(world: World) -> AsyncIterator[Callable[..., Awaitable[Running]]
         token: str | None = None,
         per_minute: int | None = None,
         server_time: list[float] | None = None,
+        cache_entries: int | None = None,
     ) -> Running:
         faults = Faults()
         app = build_app(
@@ -99,6 +100,7 @@ async def start(world: World) -> AsyncIterator[Callable[..., Awaitable[Running]]
             caller=caller,
             page_size=HARNESS.page_size,
             **({"clock": clock} if clock else {}),
+            **({"cache_entries": cache_entries} if cache_entries is not None else {}),
         )
         forges.append(forge)
         return Running(forge, caller, faults, sleeps)
@@ -137,6 +139,16 @@ async def test_conditional_reads_are_counted(start, world):
     await forge.list_branches(PKG)
     await forge.list_branches(PKG)
     assert forge.cache_hits == 2, "one page of two branches, revalidated by its ETag"
+
+
+async def test_the_etag_cache_keeps_only_the_answers_used_last(start):
+    forge = (await start(cache_entries=1)).forge
+    await forge.get_repo(PKG)
+    await forge.list_branches(PKG)  # takes the only place: the repository's answer goes
+    await forge.get_repo(PKG)
+    assert forge.cache_hits == 0
+    await forge.get_repo(PKG)
+    assert forge.cache_hits == 1
 
 
 async def test_since_reads_back_no_further_than_needed(start, world):
