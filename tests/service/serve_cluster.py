@@ -150,7 +150,10 @@ class Bench:
 
 
 def _twice(comments: list, where: str) -> list[str]:
-    markers = Counter(m for c in comments if c.author == BOT for m in _MARKER.findall(c.body))
+    # a reply's marker names the comment it answers: a comment with two commands gets two
+    # replies with one marker (`replies` counts those per command)
+    markers = Counter(m for c in comments if c.author == BOT for m in _MARKER.findall(c.body)
+                      if not m.startswith("reply:"))
     return [f"{where}: comment {m} x{n}" for m, n in markers.items() if n > 1]
 
 
@@ -211,8 +214,9 @@ def leader_pid(admin: Engine) -> int | None:
 
 
 async def until(check: Callable[[], object], *, what: str, timeout: float = 90.0,
-                every: float = 0.2) -> object:
-    """Await `check()` (run in a thread) until it is truthy; fail naming `what`."""
+                every: float = 0.2, state: Callable[[], object] | None = None) -> object:
+    """Await `check()` (run in a thread) until it is truthy; fail naming `what` (and saying
+    what `state()` says then)."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
     while True:
@@ -220,5 +224,6 @@ async def until(check: Callable[[], object], *, what: str, timeout: float = 90.0
         if result:
             return result
         if loop.time() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+            seen = "" if state is None else f"; then: {await asyncio.to_thread(state)!r}"
+            raise AssertionError(f"timed out after {timeout}s waiting for {what}{seen}")
         await asyncio.sleep(every)
