@@ -153,8 +153,12 @@ async def _story(b: Bench, store: Store, engine: Engine, admin: Engine,
     assert list(inbox) == [InboxState.DONE], inbox
     # the leaders acted while dying, and made nothing twice
     actions = _actions(engine)
-    assert actions.get(("remind", "done"), 0) > 0 and actions.get(("open-change", "done"), 0) > 0
-    assert b.bot_requests() == seeded_requests + actions[("open-change", "done")], actions
+    assert actions.get(("remind", "done"), 0) > 0, actions
+    # a merge request a killed leader was opening stays planned until the next act pass
+    # (a scan interval later) finds or makes it: made or not yet, never twice
+    opened = b.bot_requests() - seeded_requests
+    assert actions.get(("open-change", "done"), 0) <= opened, actions
+    assert opened <= sum(n for (kind, _), n in actions.items() if kind == "open-change")
     assert b.duplicates() == []
     # every digest exactly once; the one the leader died sending is never sent again
     mailed = Counter(r for item in smtp.received for r in item.recipients)
