@@ -28,7 +28,7 @@ from pathlib import Path
 from aiohttp import web
 
 from bot.app import build_forge
-from bot.commands.chatops_runtime import build_chatops_runtime
+from bot.chatops_runtime import build_chatops_runtime
 from bot.domain.commands import COMMANDS
 from bot.forges.base import Forge
 from bot.notify.smtp import Mailer, SmtpMailer, smtp_options

@@ -18,7 +18,7 @@ from pathlib import Path
 from aiohttp import web
 
 from bot.app import build_forge
-from bot.commands.chatops_runtime import ChatopsRuntime, build_chatops_runtime
+from bot.chatops_runtime import ChatopsRuntime, build_chatops_runtime
 from bot.commands.scan import sandbox_settings
 from bot.domain.change import scoped_id
 from bot.domain.model import ChangeType, Status, Target
