@@ -273,6 +273,8 @@ class AuditEntry(Base):
     outcome: Mapped[str] = mapped_column(Text)
     at: Mapped[datetime] = mapped_column(index=True)
     key: Mapped[str | None] = mapped_column(KEY)
+    # the inbox event running a claimed command; its retry may take an unfinished claim over
+    holder: Mapped[str | None] = mapped_column(KEY)
 
 
 class OverrideRow(Base):
