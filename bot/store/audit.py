@@ -3,12 +3,15 @@
 A command is claimed under a key before it runs (`claim_command`), so a redelivered webhook,
 an edited comment or a poll that sees the comment again finds it taken and runs nothing. A
 run cut short by an outage gives its key back (`release_command`) so the retry runs it; the
-entry stays, saying what happened.
+entry stays, saying what happened. A claim names its holder (the inbox event running it):
+when that worker dies mid-command the claim stays "started", and the retry of the same
+event, which the inbox gives to one worker at a time, takes it over (`Claim.RESUMED`).
 """
 
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -24,15 +27,33 @@ STARTED = "started"
 MAX_OUTCOME = 2000
 
 
+class Claim(StrEnum):
+    """How a command's claim was won."""
+
+    NEW = "new"
+    #: an earlier run by the same holder never finished (its worker died): run it again,
+    #: minding what that run may already have done
+    RESUMED = "resumed"
+
+
 def claim_command(
-    session: Session, key: str, *, actor: str, location: str, command: str, now: datetime
-) -> bool:
-    """Log a command about to run; False when its key was claimed before (it ran, or runs)."""
-    return insert_ignore(
+    session: Session,
+    key: str,
+    *,
+    holder: str,
+    actor: str,
+    location: str,
+    command: str,
+    now: datetime,
+) -> Claim | None:
+    """Log a command about to run; None when its key is taken (it ran, or another event runs
+    it); RESUMED when `holder` claimed it before and never finished."""
+    inserted = insert_ignore(
         session,
         AuditEntry,
         {
             "key": required(key, field="audit key"),
+            "holder": required(holder, field=f"audit {key}: holder"),
             "actor": required(actor, field=f"audit {key}: actor"),
             "location": required(location, field=f"audit {key}: location")[:2048],
             "command": command,
@@ -40,6 +61,12 @@ def claim_command(
             "at": require_aware(now, field="now"),
         },
     )
+    if inserted:
+        return Claim.NEW
+    row = session.scalars(select(AuditEntry).where(AuditEntry.key == key)).one_or_none()
+    if row is not None and row.outcome == STARTED and row.holder == holder:
+        return Claim.RESUMED
+    return None
 
 
 def finish_command(session: Session, key: str, *, outcome: str) -> None:

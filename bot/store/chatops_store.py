@@ -24,11 +24,17 @@ class ChatopsStore:
         self._transaction = transaction
 
     def claim_command(
-        self, key: str, *, actor: str, location: str, command: str, now: datetime
-    ) -> bool:
+        self, key: str, *, holder: str, actor: str, location: str, command: str, now: datetime
+    ) -> audit.Claim | None:
         with self._transaction(f"claiming command {key} in") as session:
             return audit.claim_command(
-                session, key, actor=actor, location=location, command=command, now=now
+                session,
+                key,
+                holder=holder,
+                actor=actor,
+                location=location,
+                command=command,
+                now=now,
             )
 
     def finish_command(self, key: str, *, outcome: str) -> None:

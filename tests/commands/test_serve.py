@@ -10,8 +10,6 @@ import math
 import signal
 from pathlib import Path
 
-import pytest
-
 from bot.runtime import ServeOptions
 from bot.store import Store, open_engine, session_factory
 from bot.store.audit import STARTED
@@ -55,10 +53,6 @@ async def test_one_replica_serves_a_second_is_refused_and_sigterm_stops_it(
     assert b.replies(thread) == replies
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "chat-ops: a command's audit-log claim is taken before it runs and kept when its worker "
-    "dies, so the event's retry skips the command and no reply ever comes "
-    "(bot/service/chatops/runner.py, bot/store/audit.py)"))
 async def test_a_command_cut_short_by_sigkill_is_answered_after_the_restart(
     tmp_path: Path,
 ) -> None:

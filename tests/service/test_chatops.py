@@ -11,12 +11,16 @@ from pathlib import Path
 
 import pytest
 
+from bot.domain.command_grammar import reply_marker
 from bot.domain.model import Target
 from bot.domain.overrides import OverrideKind
 from bot.forges.base import Permission, RepoRef
 from bot.forges.errors import Unavailable
+from bot.ingest.events import CommentEvent
+from bot.service.chatops.runner import command_key
 from bot.settings import load_settings
 from bot.settings.schema import ChatopsSettings
+from bot.store.audit import Claim
 from bot.store.records import ActionRecord, ActionState
 from tests.service.chatops_desk import (
     BOT,
@@ -263,3 +267,46 @@ async def test_jira_on_an_open_request_says_what_was_done(desk: Desk) -> None:
     )
     await desk.handle(desk.write("/upstream jira RHEL-81234", author=MAINTAINER)[1])
     assert f"added to the commit of {url}; marked ready for review" in desk.replies()[0]
+
+
+def _dead_run(desk: Desk, event: CommentEvent, command: str, *, holder_event: CommentEvent) -> str:
+    """What a worker SIGKILLed mid-command leaves: the claim, started, held by its event."""
+    key = command_key("almalinux", event.comment_id, command, 1)
+    assert desk.store.chatops.claim_command(
+        key, holder=f"almalinux:{holder_event.identity}", actor=MAINTAINER,
+        location=desk.issue_url, command=command, now=NOW,
+    ) is Claim.NEW
+    return key
+
+
+async def test_the_retry_of_the_event_takes_over_a_command_its_dead_run_left(
+    desk: Desk,
+) -> None:
+    comment, event = desk.write("/upstream refresh", author=MAINTAINER)
+    _dead_run(desk, event, "/upstream refresh", holder_event=event)
+    # another event of the same comment (an edit keeping the line) leaves it to its holder
+    edited = desk.edit(comment, "/upstream refresh\n\nplease")
+    assert await desk.handle(edited) == []
+    assert desk.refreshed == [] and desk.replies() == []
+    # the retry of the event that claimed it runs it, once
+    assert [r.text for r in await desk.handle(event)] == ["/upstream refresh"]
+    assert desk.refreshed == ["bash"] and len(desk.replies()) == 1
+    (outcome,) = desk.outcomes()
+    assert outcome.startswith("done: ")
+    assert await desk.handle(event) == []  # finished: a later redelivery runs nothing
+    assert len(desk.replies()) == 1
+
+
+async def test_a_taken_over_command_whose_reply_was_posted_is_not_answered_twice(
+    desk: Desk,
+) -> None:
+    _, event = desk.write("/upstream refresh", author=MAINTAINER)
+    key = _dead_run(desk, event, "/upstream refresh", holder_event=event)
+    # the dead run posted its reply (with the command's marker) but died before recording it
+    marker = reply_marker("upstream-bot", key.removeprefix("command:"))
+    desk.world.add_comment("gitea", "rpms/bash", "issue", desk.issue, author=BOT,
+                           body=f"> /upstream refresh\n\n@{MAINTAINER}: queued\n\n{marker}")
+    (ran,) = await desk.handle(event)
+    assert ran.outcome.startswith("answered before a restart: ")
+    assert len(desk.replies()) == 1 and desk.refreshed == []
+    assert desk.outcomes() == [ran.outcome]

@@ -7,6 +7,7 @@ import pytest
 
 from bot.domain.model import Status, Target
 from bot.store import Store, StoreError
+from bot.store.audit import Claim
 from bot.store.records import ActionRecord, ActionState
 from bot.store.threads import ThreadLink
 
@@ -18,10 +19,12 @@ MR = "https://gitlab.com/redhat/centos-stream/rpms/bash/-/merge_requests/7"
 
 def test_a_command_key_is_claimed_once(store: Store) -> None:
     chatops = store.chatops
-    claim = {"actor": "alice", "location": ISSUE, "command": "/upstream skip x", "now": NOW}
-    assert chatops.claim_command("gitea:1:1", **claim) is True
-    assert chatops.claim_command("gitea:1:1", **claim) is False
+    claim = {"actor": "alice", "location": ISSUE, "command": "/upstream skip x", "now": NOW,
+             "holder": "gitea:comment:1:created"}
+    assert chatops.claim_command("gitea:1:1", **claim) is Claim.NEW
+    assert chatops.claim_command("gitea:1:1", **{**claim, "holder": "gitea:other"}) is None
     chatops.finish_command("gitea:1:1", outcome="skipped 2 changes")
+    assert chatops.claim_command("gitea:1:1", **claim) is None  # finished: nobody reruns it
     (entry,) = chatops.audit_entries()
     assert (entry.actor, entry.location, entry.command, entry.outcome) == (
         "alice", ISSUE, "/upstream skip x", "skipped 2 changes"
@@ -30,13 +33,28 @@ def test_a_command_key_is_claimed_once(store: Store) -> None:
 
 def test_a_released_command_can_be_claimed_again_and_keeps_its_entry(store: Store) -> None:
     chatops = store.chatops
-    claim = {"actor": "alice", "location": ISSUE, "command": "/upstream refresh", "now": NOW}
+    claim = {"actor": "alice", "location": ISSUE, "command": "/upstream refresh", "now": NOW,
+             "holder": "gitea:comment:1:created"}
     chatops.claim_command("k", **claim)
     chatops.release_command("k", outcome="interrupted: forge unavailable; will retry")
-    assert chatops.claim_command("k", **claim) is True
+    assert chatops.claim_command("k", **{**claim, "holder": "gitea:other"}) is Claim.NEW
     chatops.finish_command("k", outcome="refresh requested")
     outcomes = sorted(e.outcome for e in chatops.audit_entries())
     assert outcomes == ["interrupted: forge unavailable; will retry", "refresh requested"]
+
+
+def test_an_unfinished_claim_is_taken_over_by_its_holder_only(store: Store) -> None:
+    """A worker died mid-command: the retry of its event resumes it, nobody else does."""
+    chatops = store.chatops
+    claim = {"actor": "alice", "location": ISSUE, "command": "/upstream status", "now": NOW,
+             "holder": "gitea:comment:1:created"}
+    assert chatops.claim_command("k", **claim) is Claim.NEW
+    assert chatops.claim_command("k", **{**claim, "holder": "gitea:comment:1:edited:2"}) is None
+    assert chatops.claim_command("k", **claim) is Claim.RESUMED
+    chatops.finish_command("k", outcome="done: status")
+    assert chatops.claim_command("k", **claim) is None
+    (entry,) = chatops.audit_entries()
+    assert entry.outcome == "done: status"
 
 
 def test_finishing_an_unclaimed_command_is_refused(store: Store) -> None:

@@ -6,7 +6,10 @@ of (forge, comment, line, occurrence) before it runs, so a redelivery, a poll th
 comment again, or an edit that keeps the line never runs it twice, while a line an edit adds
 does run. The comment gets an "eyes" reaction at once (where the forge has reactions), each
 command its reply in the same thread, and the audit log its outcome. An outage of a forge or
-of the database gives the claim back and propagates, so the inbox retries the event.
+of the database gives the claim back and propagates, so the inbox retries the event. A claim
+names the inbox event running it: when its worker dies mid-command, the retry of that event
+takes the claim over and first looks in the thread for the reply's hidden marker (which
+carries the command's key), so a reply posted just before the death is not posted twice.
 """
 
 from __future__ import annotations
@@ -19,7 +22,16 @@ from dataclasses import dataclass
 
 from bot.domain.command_grammar import Invocation, Parsed, Rejected, extract, reply_marker
 from bot.domain.commands import COMMANDS, CommandSpec
-from bot.forges.base import Capability, Forge, Permission, Reaction, RepoRef, Thread, ThreadKind
+from bot.forges.base import (
+    Capability,
+    Comment,
+    Forge,
+    Permission,
+    Reaction,
+    RepoRef,
+    Thread,
+    ThreadKind,
+)
 from bot.forges.errors import AuthFailed, ForgeError, Invalid, NotFound, RateLimited, Unavailable
 from bot.ingest.events import CommentEvent
 from bot.service.chatops.deps import NEEDED, ChatopsDeps
@@ -27,6 +39,7 @@ from bot.service.chatops.handlers import HANDLERS, CommandContext, Handler
 from bot.service.chatops.subjects import Subject, location, resolve
 from bot.service.chatops.texts import ABOUT_TO_RETRY, MALFORMED, NO_PERMISSION_CHECK, USAGE, refusal
 from bot.store import StoreError
+from bot.store.audit import Claim
 
 log = logging.getLogger(__name__)
 
@@ -78,19 +91,33 @@ class Chatops:
         ran: list[Ran] = []
         seen: Counter[str] = Counter()
         acknowledged = False
+        holder = f"{forge}:{event.identity}"  # the inbox event's key (one worker at a time)
         for item in parsed:
             seen[item.text] += 1
-            key = _key(forge, event.comment_id, item.text, seen[item.text])
-            claimed = deps.store.chatops.claim_command(
-                key, actor=event.author, location=where, command=item.text, now=deps.clock()
+            key = command_key(forge, event.comment_id, item.text, seen[item.text])
+            claim = deps.store.chatops.claim_command(
+                key,
+                holder=holder,
+                actor=event.author,
+                location=where,
+                command=item.text,
+                now=deps.clock(),
             )
-            if not claimed:
+            if claim is None:
                 continue  # this line ran before: a redelivery, a poll, or an edit that kept it
+            marker = reply_marker(deps.marker_prefix, key.removeprefix("command:"))
             try:
+                if claim is Claim.RESUMED:
+                    posted = await _posted(adapter, thread, marker)
+                    if posted is not None:  # the dead run answered but did not record it
+                        outcome = f"answered before a restart: {posted.url}"
+                        deps.store.chatops.finish_command(key, outcome=outcome)
+                        ran.append(Ran(item.text, outcome))
+                        continue
                 if not acknowledged:
                     acknowledged = await _acknowledge(adapter, thread, event.comment_id)
                 outcome, reply = await self._run(forge, event, item, subject)
-                await adapter.post_comment(thread, self._reply(forge, event, item, reply))
+                await adapter.post_comment(thread, self._reply(event, item, reply, marker))
             except TRANSIENT as error:
                 deps.store.chatops.release_command(
                     key, outcome=ABOUT_TO_RETRY.format(error=_short(error))
@@ -157,9 +184,16 @@ class Chatops:
     def _from_a_bot(self, forge: str, event: CommentEvent) -> bool:
         return event.author_is_bot or event.author == self._deps.bot_name(forge)
 
-    def _reply(self, forge: str, event: CommentEvent, item: Parsed, text: str) -> str:
-        marker = reply_marker(self._deps.marker_prefix, f"{forge}:{event.comment_id}")
+    def _reply(self, event: CommentEvent, item: Parsed, text: str, marker: str) -> str:
         return f"> {item.text}\n\n@{event.author}: {text}\n\n{marker}"
+
+
+async def _posted(adapter: Forge, thread: Thread, marker: str) -> Comment | None:
+    """The reply carrying `marker` already in the thread, if an earlier run posted it."""
+    for comment in await adapter.list_comments(thread):
+        if marker in comment.body:
+            return comment
+    return None
 
 
 async def _acknowledge(adapter: Forge, thread: Thread, comment_id: str) -> bool:
@@ -173,7 +207,8 @@ async def _acknowledge(adapter: Forge, thread: Thread, comment_id: str) -> bool:
     return True
 
 
-def _key(forge: str, comment_id: str, text: str, occurrence: int) -> str:
+def command_key(forge: str, comment_id: str, text: str, occurrence: int) -> str:
+    """The audit key of the `occurrence`-th line `text` of a comment (its reply's marker)."""
     digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:20]
     return f"command:{forge}:{comment_id}:{digest}:{occurrence}"
 
