@@ -38,6 +38,8 @@ Clock = Callable[[], datetime]
 Sleep = Callable[[float], Awaitable[None]]
 DEFAULT_LEASE = timedelta(minutes=10)
 DIGEST_JOB = "weekly-digest"
+#: ledger states that end a digest: sent, or handed over with an unknown outcome
+_FINAL = frozenset({DigestState.SENT, DigestState.SENDING})
 
 
 def due_week(
@@ -101,27 +103,42 @@ class DigestService:
         self.backoff = backoff
 
     def due(self) -> IsoWeek | None:
-        """The week due now, judged by the last week the project list got."""
-        project = f"{DigestKind.PROJECT}:{bare_address(self.digest.project_list).lower()}"
-        last = self.store.last_sent_digest_week(project)
+        """The newest week whose digest moment has passed; whether it is done is for the
+        ledger to say (`run_due`), not for the week the project list got last."""
         return due_week(
-            last_sent=IsoWeek.parse(last) if last else None, now=self.clock(),
+            last_sent=None, now=self.clock(),
             weekday=self.digest.weekday.number, at=self.digest.time, zone=zone_of(self.digest),
         )
 
+    def is_done(self, prepared: Prepared) -> bool:
+        """Whether every planned digest of the week is sent, or was handed to the server
+        with an unknown outcome (never sent again); a missing, claimed or failed row means
+        the week still has work."""
+        states = {entry.recipient: entry.state
+                  for entry in self.store.digest_entries(str(prepared.week))}
+        return all(states.get(item.key) in _FINAL for item in prepared.outgoing)
+
     async def run_due(self) -> RunReport | None:
-        """Send the due week's digests, if a week is due (the scheduled job, and the catch-up
-        at start)."""
+        """Send what is left of the due week's digests (the scheduled job, and the catch-up
+        at start): the week is planned again and the ledger skips what already went out, so
+        a run that died half-way is finished for every recipient, and only once."""
         week = self.due()
         if week is None:
             log.info("no digest due")
             return None
-        return await self.run_week(week)
-
-    async def run_week(self, week: IsoWeek, *, only: str | None = None) -> RunReport:
-        """Send `week`'s digests (only those to address `only`, when given). Owner digests
-        go first and the project digest last, so a sent project digest means the run ended."""
         prepared = await asyncio.to_thread(prepare_week, self.settings, self.store, week)
+        if self.is_done(prepared):
+            log.info("no digest due", extra={"week": str(week)})
+            return None
+        return await self.run_week(week, prepared=prepared)
+
+    async def run_week(
+        self, week: IsoWeek, *, only: str | None = None, prepared: Prepared | None = None
+    ) -> RunReport:
+        """Send `week`'s digests (only those to address `only`, when given; `prepared` when
+        the caller planned the week already). Owner digests go first, project digests last."""
+        if prepared is None:
+            prepared = await asyncio.to_thread(prepare_week, self.settings, self.store, week)
         report = RunReport(str(week), prepared=prepared)
         address = None if only is None else bare_address(only).lower()
         wanted = [
@@ -202,7 +219,7 @@ def digest_jobs(
 ) -> list[JobSpec]:
     """The weekly run at the configured weekday, time and zone, and one run shortly after
     `now` (the start) that catches up a week whose moment passed while the process was down;
-    `run_due` makes both a no-op when the week already went out."""
+    `run_due` makes both a no-op when every digest of the week already went out."""
     digest = service.digest
 
     async def run() -> None:

@@ -296,6 +296,37 @@ async def test_run_due_catches_up_once(tmp_path: Path, db: tuple[Store, str]) ->
         one_each(server)
 
 
+@pytest.mark.parametrize("how", ["died-after-the-list", "extra-recipient-unreachable"])
+async def test_a_week_is_done_only_when_every_recipient_got_it(
+    tmp_path: Path, db: tuple[Store, str], how: str
+) -> None:
+    """The project list's digest went out but the run ended before the owners and the extra
+    `[digest] recipients` got theirs (no ledger row at all), or the connection died at RCPT of
+    the extra recipient on every attempt (a failed row): the catch-up sends each missing one,
+    once, and a third run sends nothing."""
+    store, url = db
+    faults = Faults()
+    with SmtpServer(faults=faults) as server:
+        settings, _ = settings_for(tmp_path, url, server.port)
+        if how == "died-after-the-list":
+            first = await service(settings, store).run_week(WEEK, only=PROJECT_LIST)
+            assert first.sent == [f"project:{PROJECT_LIST}"]
+        else:
+            faults.drop_at_rcpt["release@example.org"] = 100
+            first = await service(settings, store).run_due()
+            assert first is not None and list(first.failed) == ["project:release@example.org"]
+            faults.drop_at_rcpt.clear()
+        assert f"project:{PROJECT_LIST}" in {
+            e.recipient for e in store.digest_entries(str(WEEK)) if e.state is DigestState.SENT
+        }
+        catch_up = await service(settings, store, replica="r2").run_due()
+        assert catch_up is not None and catch_up.week == str(WEEK)
+        assert f"project:{PROJECT_LIST}" in catch_up.skipped
+        assert "project:release@example.org" in catch_up.sent
+        assert await service(settings, store, replica="r3").run_due() is None
+        one_each(server)
+
+
 BERLIN = ZoneInfo("Europe/Berlin")
 
 
