@@ -50,10 +50,10 @@ class Builder:
 
     def __init__(self, *, base_url: str, token: str, user_agent: str) -> None:
         self._api = base_url.rstrip("/") + API_PREFIX
-        self._headers = {
-            "Authorization": f"token {token}",
-            "User-Agent": user_agent,
-        }
+        self._headers = {"User-Agent": user_agent}
+        if token:
+            # no token means anonymous reads: Gitea refuses an empty `token ` header
+            self._headers["Authorization"] = f"token {token}"
 
     def request(
         self,

@@ -60,7 +60,8 @@ async def check_forge(settings: ForgeSettings, forge: Forge) -> CheckResult:
     except NotFound:
         pass
     except AuthFailed as error:
-        return CheckResult(name, Outcome.FAIL, f"{where} refused the {who}: {error}")
+        refused = f"the {who}" if settings.token else "anonymous reads (no token_env)"
+        return CheckResult(name, Outcome.FAIL, f"{where} refused {refused}: {error}")
     except RateLimited as error:
         return CheckResult(name, Outcome.FAIL, f"{where} is rate limiting this token: {error}")
     except ForgeError as error:

@@ -377,3 +377,29 @@ async def test_stock_git_pushes_to_the_fork_with_the_push_credentials(
         assert credentials.token.encode() not in done.stderr
     pushed = dict(gitstore.branches(world.git_dir("gitea", fork.ref.path)))
     assert "upstream-bot/fix" in pushed
+
+
+async def test_reads_without_a_token_go_out_anonymously(world: World):
+    seen: list[str | None] = []
+
+    async def headers(request: web.Request, handler: Any) -> web.StreamResponse:
+        seen.append(request.headers.get("Authorization"))
+        return await handler(request)
+
+    app = build_app(world, faults=Faults())
+    app.middlewares.append(web.middleware(headers))
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    forge = GiteaForge(
+        name="gitea", base_url=f"http://127.0.0.1:{runner.addresses[0][1]}", token="",
+        caller=make_caller("gitea", timeout=2.0), page_size=3,
+    )
+    try:
+        assert (await forge.get_repo(PKG0)).ref == PKG0
+        assert "main" in {branch.name for branch in await forge.list_branches(PKG0)}
+        assert seen and set(seen) == {None}
+    finally:
+        await forge.close()
+        await runner.cleanup()

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import time, timedelta
 from pathlib import Path, PurePosixPath
 
+from aiohttp import web
 from sqlalchemy import URL, Engine
 
 from bot.app import build_forge
@@ -153,3 +154,31 @@ async def test_a_forge_nobody_serves_fails_naming_it() -> None:
     assert result.name == "forge fedora"
     assert result.detail.startswith(f"pagure at {settings.url}: fedora: ")
     assert "Cannot connect" in result.detail
+
+
+async def test_a_forge_refusing_anonymous_reads_says_so() -> None:
+    async def refuse(request: web.Request) -> web.Response:
+        return web.json_response({"message": "token is required"}, status=401)
+
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", refuse)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    settings = ForgeSettings(
+        name="gitea", type=ForgeType.GITEA, role=ForgeRole.DOWNSTREAM,
+        url=f"http://127.0.0.1:{runner.addresses[0][1]}", api_url="/api/v1", namespace="rpms",
+        username="upstream-bot", token=None, webhook_secret=None, concurrency=1,
+        requests_per_hour=1000, timeout=timedelta(seconds=2), page_size=100,
+    )
+    forge = build_forge(settings)
+    try:
+        result = await check_forge(settings, forge)
+    finally:
+        await forge.close()
+        await runner.cleanup()
+    assert result.outcome is Outcome.FAIL
+    assert result.detail.startswith(
+        f"gitea at {settings.url} refused anonymous reads (no token_env): "
+    ), result.detail
