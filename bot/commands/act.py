@@ -11,7 +11,7 @@ from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bot.commands.submit import _connected, _open
+from bot.commands.opened import connected, open_store
 from bot.domain.policy import Reason
 from bot.sandbox.server import SandboxError
 from bot.service.act import ActReport, act_once
@@ -48,7 +48,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     try:
-        settings, store = _open(args)
+        settings, store = open_store(args)
         report = asyncio.run(_act(args, settings, store))
     except (SettingsError, StoreError, SandboxError) as error:
         print(f"upstream-bot act: {error}", file=sys.stderr)
@@ -58,7 +58,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 async def _act(args: argparse.Namespace, settings: Settings, store: Store) -> ActReport:
-    async with _connected(args, settings) as (settings, forges):
+    async with connected(args, settings, save_world=not args.dry_run) as (settings, forges):
         work = args.work_dir or Path(str(settings.database.state_dir)) / "work"
         return await act_once(
             settings=settings, store=store, forges=forges, now=datetime.now(UTC),

@@ -16,10 +16,10 @@ from pathlib import Path
 from bot.app import build_forge
 from bot.commands import sandbox_seed
 from bot.commands.demo_serve import serve_sandbox
+from bot.commands.opened import SANDBOX_APPS, SANDBOX_BOT
 from bot.commands.sandbox import ServeError, forge_ports
 from bot.commands.scan import print_summary
 from bot.domain.change import scoped_id
-from bot.sandbox import gitea_api, github_api, gitlab_api, pagure_api
 from bot.sandbox.faults import Faults
 from bot.sandbox.seed import seed_world
 from bot.sandbox.server import RunningSandbox, SandboxError, start_sandbox
@@ -34,13 +34,6 @@ from bot.store import Store, migrate, open_engine, session_factory
 _PROG = "upstream-bot demo"
 #: the demo keeps its own database beside the sandbox world it scans
 _DATABASE = "upstream-bot.sqlite3"
-_BOT = "upstream-bot"
-_APPS = {
-    "gitea": gitea_api.build_app,
-    "gitlab": gitlab_api.build_app,
-    "pagure": pagure_api.build_app,
-    "github": github_api.build_app,
-}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -87,7 +80,7 @@ async def _demo(args: argparse.Namespace, settings: Settings) -> int:
         return 2
     try:
         # the sender has no hooks until the bot serves (after the first cycle)
-        running = await start_sandbox(world, apps=_APPS, ports=ports, faults=Faults(),
+        running = await start_sandbox(world, apps=SANDBOX_APPS, ports=ports, faults=Faults(),
                                       sender=WebhookSender([]))
     except SandboxError as error:
         print(f"{_PROG}: {error} (or run with --free-ports)", file=sys.stderr)
@@ -131,7 +124,7 @@ async def _cycle(
         forge.name: build_forge(
             forge,
             url=running.urls[str(forge.type)],
-            token=world.users(str(forge.type))[_BOT].token,
+            token=world.users(str(forge.type))[SANDBOX_BOT].token,
         )
         for forge in settings.forges
     }

@@ -9,7 +9,7 @@ import sys
 from dataclasses import replace
 from pathlib import Path, PurePosixPath
 
-from bot.commands.scan import sandbox_settings
+from bot.commands.opened import SANDBOX_BOT, sandbox_settings
 from bot.notify.outbox import OutboxMailer
 from bot.runtime import CannotListen, Replica, ServeOptions, serve
 from bot.sandbox.server import RunningSandbox
@@ -19,7 +19,6 @@ from bot.service.leader import LeadershipError
 from bot.service.logs import configure_logging
 from bot.settings import Secret, Settings
 
-_BOT = "upstream-bot"
 OUTBOX = "outbox"
 
 
@@ -41,7 +40,7 @@ async def serve_sandbox(settings: Settings, world: World, running: RunningSandbo
                         database: Path) -> int:
     """Serve the bot on the sandbox until SIGINT/SIGTERM; the exit status."""
     served = demo_settings(settings, running, database)
-    tokens = {f.name: world.users(str(f.type))[_BOT].token for f in served.forges}
+    tokens = {f.name: world.users(str(f.type))[SANDBOX_BOT].token for f in served.forges}
     secret_of = {str(f.type): f.webhook_secret for f in served.forges}
     outbox = world.root / OUTBOX
 

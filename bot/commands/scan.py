@@ -6,40 +6,24 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import signal
 import sys
 import time
-from collections.abc import AsyncIterator, Mapping
-from contextlib import asynccontextmanager
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from bot.app import build_forge
-from bot.commands.migrate import prepare_sqlite_directory
+from bot.commands.opened import connected, open_store
 from bot.commands.scan_report import ProgressLine, print_latest, print_package, print_summary
-from bot.forges.base import Forge
-from bot.sandbox import gitea_api, github_api, gitlab_api, pagure_api
-from bot.sandbox.faults import Faults
-from bot.sandbox.server import SandboxError, start_sandbox
-from bot.sandbox.world import World
+from bot.sandbox.server import SandboxError
 from bot.service.logs import configure_logging
 from bot.service.scan import ScanSummary, scan_once
 from bot.service.scan_jobs import ScanJobs, full_scan_job, mr_sync_job
 from bot.service.scheduler import build_scheduler
-from bot.settings import Settings, SettingsError, load_settings, resolve_config_path
-from bot.store import Store, StoreError, migrate, open_engine, session_factory
+from bot.settings import Settings, SettingsError
+from bot.store import Store, StoreError
 
 __all__ = ["add_arguments", "add_status_arguments", "print_summary", "run", "run_status"]
 
-_APPS = {
-    "gitea": gitea_api.build_app,
-    "gitlab": gitlab_api.build_app,
-    "pagure": pagure_api.build_app,
-    "github": github_api.build_app,
-}
-_BOT = "upstream-bot"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -68,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return 2
     try:
-        settings, store = _open(args)
+        settings, store = open_store(args)
         if args.once:
             summary = asyncio.run(_scan_once(args, settings, store))
             print_summary(summary)
@@ -84,7 +68,7 @@ def run(args: argparse.Namespace) -> int:
 
 def run_status(args: argparse.Namespace) -> int:
     try:
-        settings, store = _open(args)
+        settings, store = open_store(args)
         if args.package:
             print_package(settings, store, args.package, now=datetime.now(UTC))
         else:
@@ -95,17 +79,6 @@ def run_status(args: argparse.Namespace) -> int:
     return 0
 
 
-def sandbox_settings(settings: Settings, urls: Mapping[str, str]) -> Settings:
-    """`settings` with each forge moved to where the sandbox serves its type (`urls`: forge
-    type → root URL), so the URLs the sandbox hands out map back to the configured forges."""
-    forges = []
-    for forge in settings.forges:
-        root = urls[str(forge.type)]
-        api = forge.api_url.replace(forge.url.rstrip("/"), root, 1)
-        forges.append(replace(forge, url=root, api_url=api))
-    return replace(settings, forges=tuple(forges))
-
-
 def _config_argument(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--config",
@@ -114,45 +87,9 @@ def _config_argument(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _open(args: argparse.Namespace) -> tuple[Settings, Store]:
-    path = resolve_config_path(str(args.config) if args.config else None, os.environ)
-    settings = load_settings(path, environ=os.environ)
-    url = settings.database.url.reveal()
-    prepare_sqlite_directory(url)
-    engine = open_engine(url)
-    migrate(engine)
-    return settings, Store(session_factory(engine))
-
-
-@asynccontextmanager
-async def _connected(
-    args: argparse.Namespace, settings: Settings
-) -> AsyncIterator[tuple[Settings, dict[str, Forge]]]:
-    """The forges' adapters, over a sandbox world served on free ports with `--sandbox-dir`."""
-    tokens: dict[str, str] = {}
-    running = None
-    if args.sandbox_dir is not None:
-        world = await asyncio.to_thread(
-            World.load, args.sandbox_dir, clock=lambda: datetime.now(UTC)
-        )
-        running = await start_sandbox(world, apps=_APPS, ports={}, faults=Faults())
-        settings = sandbox_settings(settings, running.urls)
-        tokens = {kind: world.users(kind)[_BOT].token for kind in running.urls}
-    forges: dict[str, Forge] = {}
-    try:
-        for forge in settings.forges:
-            forges[forge.name] = build_forge(forge, token=tokens.get(str(forge.type)))
-        yield settings, forges
-    finally:
-        for adapter in forges.values():
-            await adapter.close()
-        if running is not None:
-            await running.close()
-
-
 async def _scan_once(args: argparse.Namespace, settings: Settings, store: Store) -> ScanSummary:
     progress = ProgressLine(sys.stderr, tty=sys.stderr.isatty(), clock=time.monotonic)
-    async with _connected(args, settings) as (settings, forges):
+    async with connected(args, settings) as (settings, forges):
         try:
             return await scan_once(
                 settings=settings, forges=forges, store=store, now=datetime.now(UTC),
@@ -170,7 +107,7 @@ async def _scan_on_schedule(args: argparse.Namespace, settings: Settings, store:
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
     try:
-        async with _connected(args, settings) as (settings, forges):
+        async with connected(args, settings) as (settings, forges):
             jobs = ScanJobs(
                 settings=settings, forges=forges, store=store, clock=lambda: datetime.now(UTC),
                 report=_report,

@@ -6,34 +6,18 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import sys
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bot.app import build_forge
-from bot.commands.migrate import prepare_sqlite_directory
-from bot.commands.scan import sandbox_settings
+from bot.commands.opened import connected, open_store
 from bot.domain.model import Target
 from bot.domain.submission import SubmitOutcome, SubmitState
-from bot.forges.base import Forge
-from bot.sandbox import gitea_api, github_api, gitlab_api, pagure_api
-from bot.sandbox.faults import Faults
-from bot.sandbox.server import SandboxError, start_sandbox
-from bot.sandbox.world import World
+from bot.sandbox.server import SandboxError
 from bot.service.submission import SubmitDeps, submit_change
-from bot.settings import Settings, SettingsError, load_settings, resolve_config_path
-from bot.store import Store, StoreError, migrate, open_engine, session_factory
+from bot.settings import Settings, SettingsError
+from bot.store import Store, StoreError
 
-_APPS = {
-    "gitea": gitea_api.build_app,
-    "gitlab": gitlab_api.build_app,
-    "pagure": pagure_api.build_app,
-    "github": github_api.build_app,
-}
-_BOT = "upstream-bot"
 #: exit status per outcome: 1 when nothing was (or would be) opened
 _EXIT = {
     SubmitState.OPENED: 0,
@@ -70,23 +54,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     try:
-        settings, store = _open(args)
+        settings, store = open_store(args)
         outcome = asyncio.run(_submit(args, settings, store))
     except (SettingsError, StoreError, SandboxError) as error:
         print(f"upstream-bot submit: {error}", file=sys.stderr)
         return 2
     _print(outcome)
     return _EXIT[outcome.state]
-
-
-def _open(args: argparse.Namespace) -> tuple[Settings, Store]:
-    path = resolve_config_path(str(args.config) if args.config else None, os.environ)
-    settings = load_settings(path, environ=os.environ)
-    url = settings.database.url.reveal()
-    prepare_sqlite_directory(url)
-    engine = open_engine(url)
-    migrate(engine)
-    return settings, Store(session_factory(engine))
 
 
 def _change_id(store: Store, given: str) -> str:
@@ -103,42 +77,13 @@ def _change_id(store: Store, given: str) -> str:
 
 async def _submit(args: argparse.Namespace, settings: Settings, store: Store) -> SubmitOutcome:
     change_id = _change_id(store, args.change)
-    async with _connected(args, settings) as (settings, forges):
+    async with connected(args, settings, save_world=not args.dry_run) as (settings, forges):
         work = args.work_dir or Path(str(settings.database.state_dir)) / "work"
         deps = SubmitDeps(settings=settings, store=store, forges=forges, work_root=work)
         return await submit_change(
             deps, change_id, Target(args.target), actor=args.actor,
             now=datetime.now(UTC), dry_run=args.dry_run,
         )
-
-
-@asynccontextmanager
-async def _connected(
-    args: argparse.Namespace, settings: Settings
-) -> AsyncIterator[tuple[Settings, dict[str, Forge]]]:
-    """The forges' adapters; with `--sandbox-dir`, over that world served on free ports and
-    saved afterwards (a submission writes to it)."""
-    tokens: dict[str, str] = {}
-    running = world = None
-    if args.sandbox_dir is not None:
-        world = await asyncio.to_thread(
-            World.load, args.sandbox_dir, clock=lambda: datetime.now(UTC)
-        )
-        running = await start_sandbox(world, apps=_APPS, ports={}, faults=Faults())
-        settings = sandbox_settings(settings, running.urls)
-        tokens = {kind: world.users(kind)[_BOT].token for kind in running.urls}
-    forges: dict[str, Forge] = {}
-    try:
-        for forge in settings.forges:
-            forges[forge.name] = build_forge(forge, token=tokens.get(str(forge.type)))
-        yield settings, forges
-    finally:
-        for adapter in forges.values():
-            await adapter.close()
-        if running is not None:
-            await running.close()
-        if world is not None and not args.dry_run:
-            await asyncio.to_thread(world.save)
 
 
 def _print(outcome: SubmitOutcome) -> None:

@@ -17,7 +17,7 @@ from datetime import datetime
 from pathlib import Path
 
 from bot.app import build_forge
-from bot.commands.scan import sandbox_settings
+from bot.commands.opened import sandbox_settings
 from bot.service.act import act_once
 from bot.service.executor import StepHook, no_step
 from bot.settings import load_settings

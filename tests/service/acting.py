@@ -16,7 +16,7 @@ from typing import Any
 from aiohttp import web
 
 from bot.app import build_forge
-from bot.commands.scan import sandbox_settings
+from bot.commands.opened import sandbox_settings
 from bot.domain.change import scoped_id
 from bot.domain.model import ChangeType, Kind, Status, Target
 from bot.forges.base import Forge

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.app import build_forge
-from bot.commands.scan import sandbox_settings
+from bot.commands.opened import sandbox_settings
 from bot.forges.base import Forge
 from bot.sandbox.faults import Faults
 from bot.sandbox.server import start_sandbox

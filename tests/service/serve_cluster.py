@@ -19,7 +19,7 @@ from pathlib import Path
 from sqlalchemy import Engine, text
 
 from bot.app import build_forge
-from bot.commands.scan import sandbox_settings
+from bot.commands.opened import sandbox_settings
 from bot.forges.base import Forge, RepoRef, Thread, ThreadKind
 from bot.sandbox import gitstore
 from bot.sandbox.faults import Faults

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.app import build_forge
-from bot.commands.scan import sandbox_settings
+from bot.commands.opened import sandbox_settings
 from bot.domain.change import scoped_id
 from bot.forges.base import Forge
 from bot.sandbox import gitea_api, github_api, gitlab_api, pagure_api

@@ -19,7 +19,7 @@ from aiohttp import web
 
 from bot.app import build_forge
 from bot.chatops_runtime import ChatopsRuntime, build_chatops_runtime
-from bot.commands.scan import sandbox_settings
+from bot.commands.opened import sandbox_settings
 from bot.domain.change import scoped_id
 from bot.domain.model import ChangeType, Status, Target
 from bot.domain.tracking import tracking_key

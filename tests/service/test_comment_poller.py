@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from bot.app import build_forge
-from bot.commands.scan import sandbox_settings
+from bot.commands.opened import sandbox_settings
 from bot.domain.model import ChangeType, Operation, Status, Target
 from bot.forges.base import Forge, RepoRef
 from bot.ingest.events import CommentAction, CommentEvent, ForgeKind, read_delivery
